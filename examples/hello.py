@@ -1,0 +1,3 @@
+print("Hello from a sandbox!")
+import sys
+print(sys.version)

@@ -1,0 +1,28 @@
+/**
+ * pyward: run untrusted Python safely from TypeScript.
+ *
+ * @module
+ */
+
+export type {
+  RunOptions,
+  SandboxCallOptions,
+  SandboxOptions,
+  SandboxRunOptions,
+} from './api/options.js'
+// Running code
+export { run } from './api/run.js'
+// Results
+export type { PythonError, RunResult, RunStatus, RunUsage } from './api/run-result.js'
+export { type FileEntry, Sandbox } from './api/sandbox.js'
+// Errors
+export {
+  InvalidOptionsError,
+  type OptionIssue,
+  SandboxError,
+  type SandboxErrorCode,
+} from './errors.js'
+export * as limits from './policy/limits.js'
+// Policy
+export { type PolicyOptions, policySchema } from './policy/schema.js'
+export type { IsolationLayer } from './runtimes/runtime.js'

@@ -1,0 +1,37 @@
+/**
+ * Defaults and bounds of the policy, in one place so the schema, the docs and `--help` agree.
+ *
+ * @module
+ */
+
+/** Wall-clock limit of one run. */
+export const DEFAULT_TIMEOUT_MS = 5_000
+export const MAX_TIMEOUT_MS = 24 * 60 * 60 * 1_000
+
+/**
+ * Memory for the Python heap (the WebAssembly memory). Pyodide needs about 30 MiB to start, and
+ * wasm32 cannot address more than 4 GiB.
+ */
+export const DEFAULT_MEMORY_MB = 200
+export const MIN_MEMORY_MB = 64
+export const MAX_MEMORY_MB = 4_095
+
+/** Captured bytes kept per stream (stdout and stderr each). */
+export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024
+export const MAX_MAX_OUTPUT_BYTES = 64 * 1024 * 1024
+
+/** Bytes of the JSON of the last expression's value (or of `call()`'s return). */
+export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024
+export const MAX_MAX_VALUE_BYTES = 32 * 1024 * 1024
+
+/** Bytes of one file moved in or out of the sandbox, and of all initial `files` together. */
+export const MAX_FILE_BYTES = 32 * 1024 * 1024
+
+export const MIN_RECURSION_LIMIT = 50
+export const MAX_RECURSION_LIMIT = 100_000
+
+/** The sandbox's private writable directory: Python's working directory. */
+export const SCRATCH_DIR = '/sandbox'
+
+/** Default place of a mount whose sandbox path is not given: `/mnt/<basename of the host path>`. */
+export const DEFAULT_MOUNT_ROOT = '/mnt'

@@ -1,0 +1,114 @@
+/**
+ * The policy: every capability a sandbox gets, default deny. This zod schema is the one source of
+ * truth: the library, the CLI (and later the HTTP and MCP entry points) validate through it, and its
+ * descriptions feed `--help` and the docs.
+ *
+ * @module
+ */
+import { z } from 'zod'
+import * as limits from './limits.js'
+import { checkMountPath, resolveScratchPath } from './sandbox-paths.js'
+
+/** A whole number within bounds, with a message that says the range and the unit. */
+function boundedInt(min: number, max: number, unit: string) {
+  const error = `must be a whole number of ${unit} from ${min} to ${max}`
+  return z.int({ error }).min(min, { error }).max(max, { error })
+}
+
+const BYTES_ERROR = 'must be a string (written as UTF-8) or a Uint8Array'
+const bytesSchema = z.union(
+  [
+    z.string(),
+    z.custom<Uint8Array>((value) => value instanceof Uint8Array, { error: BYTES_ERROR }),
+  ],
+  { error: BYTES_ERROR },
+)
+
+const mountSchema = z
+  .object({
+    hostPath: z
+      .string({ error: 'must be a host path (string)' })
+      .min(1, { error: 'must be a host path, not empty' })
+      .describe('Host file or directory to expose, read-only.'),
+    sandboxPath: z
+      .string({ error: 'must be an absolute sandbox path (string)' })
+      .optional()
+      .describe(`Where the guest sees it. Default: ${limits.DEFAULT_MOUNT_ROOT}/<basename>.`),
+  })
+  .strict()
+  .superRefine((mount, ctx) => {
+    const problem = mount.sandboxPath === undefined ? null : checkMountPath(mount.sandboxPath)
+    if (problem) ctx.addIssue({ code: 'custom', path: ['sandboxPath'], message: problem })
+  })
+
+const envKey = z
+  .string()
+  .regex(/^[^=\0]+$/, { error: 'environment variable names must be non-empty, without "=" or NUL' })
+
+const envValue = z
+  .string({ error: 'environment variable values must be strings' })
+  .regex(/^[^\0]*$/, { error: 'environment variable values must not contain NUL' })
+
+/** The policy schema. Its input type is {@link PolicyOptions}; its output, the filled-in policy. */
+export const policySchema = z
+  .object({
+    runtime: z
+      .literal('pyodide', { error: 'must be "pyodide" (the only runtime so far)' })
+      .default('pyodide')
+      .describe('Interpreter: "pyodide" (CPython compiled to WebAssembly).'),
+    timeoutMs: boundedInt(1, limits.MAX_TIMEOUT_MS, 'milliseconds')
+      .default(limits.DEFAULT_TIMEOUT_MS)
+      .describe('Wall-clock limit of each run: a soft interrupt, then the sandbox is killed.'),
+    memoryMb: boundedInt(limits.MIN_MEMORY_MB, limits.MAX_MEMORY_MB, 'MiB')
+      .default(limits.DEFAULT_MEMORY_MB)
+      .describe('Memory for the Python heap; past it, allocations raise MemoryError.'),
+    maxOutputBytes: boundedInt(0, limits.MAX_MAX_OUTPUT_BYTES, 'bytes')
+      .default(limits.DEFAULT_MAX_OUTPUT_BYTES)
+      .describe('Bytes of stdout and of stderr kept, each; past it the run stops (output_limit).'),
+    maxValueBytes: boundedInt(0, limits.MAX_MAX_VALUE_BYTES, 'bytes')
+      .default(limits.DEFAULT_MAX_VALUE_BYTES)
+      .describe('Bytes of the returned value as JSON; a larger value comes back only as repr().'),
+    stdin: bytesSchema
+      .default('')
+      .describe("What Python reads from stdin (never the host's stdin). Default: empty."),
+    env: z
+      .record(envKey, envValue, { error: 'must be an object of string values' })
+      .default({})
+      .describe("The guest's environment variables. Default: none."),
+    mounts: z
+      .array(mountSchema, { error: 'must be an array of { hostPath, sandboxPath? }' })
+      .default([])
+      .describe('Host paths visible read-only inside the sandbox. Default: none.'),
+    files: z
+      .record(z.string(), bytesSchema, { error: 'must be an object of path: contents' })
+      .default({})
+      .superRefine((files, ctx) => {
+        for (const path of Object.keys(files)) {
+          const resolved = resolveScratchPath(path)
+          if ('error' in resolved)
+            ctx.addIssue({ code: 'custom', path: [path], message: resolved.error })
+        }
+      })
+      .describe(`Files written into the scratch dir (${limits.SCRATCH_DIR}) before the code runs.`),
+    recursionLimit: boundedInt(limits.MIN_RECURSION_LIMIT, limits.MAX_RECURSION_LIMIT, 'frames')
+      .optional()
+      .describe("Python's recursion limit. Default: the interpreter's own."),
+  })
+  .strict()
+
+/** What callers pass: every field optional. */
+export type PolicyOptions = z.input<typeof policySchema>
+
+/** Per-run settings a caller may change on an existing sandbox. */
+export const runSettingsSchema = z
+  .object({
+    timeoutMs: policySchema.shape.timeoutMs.unwrap().optional(),
+    stdin: bytesSchema.optional(),
+    filename: z
+      .string({ error: 'must be a string' })
+      .min(1, { error: 'must not be empty' })
+      .regex(/^[^\0]*$/, { error: 'must not contain NUL' })
+      .optional()
+      .describe('File name shown in tracebacks. Default: "<string>".'),
+  })
+  .strict()

@@ -1,0 +1,254 @@
+"""pyward's driver inside the sandbox: runs the guest's code and reports how it ended, as data.
+
+This is not a security layer: the guest's code can read and change everything here. It only
+shapes outcomes for the host (the last expression's value, the exception with the user's own
+frames, exit codes); the host decides the final status and enforces every limit by itself.
+
+Every entry point returns the outcome as JSON text, or, when the guest's code is async (top-level
+`await`), an asyncio Task that resolves to it.
+"""
+
+import ast
+import asyncio
+import builtins
+import inspect
+import json
+import linecache
+import os
+import signal
+import sys
+import traceback
+import types
+
+DRIVER_FILENAME = "<pyward-driver>"
+
+_namespace = {}
+_max_value_bytes = 1024 * 1024
+_current_task = None
+_cancel_requested = False
+
+
+class SandboxInterrupt(BaseException):
+    """Raised in the guest's code when the sandbox stops a run (time or output limit).
+
+    A BaseException, so that `except Exception:` in the guest's code does not swallow it.
+    """
+
+
+SandboxInterrupt.__module__ = "pyward"
+
+
+def _on_interrupt(signum, frame):
+    raise SandboxInterrupt("the sandbox stopped this run (time or output limit)")
+
+
+def _refuse_processes(*args, **kwargs):
+    raise PermissionError(1, "starting processes is not permitted in the sandbox")
+
+
+def configure(env, scratch_dir, recursion_limit, max_value_bytes):
+    """Prepares a fresh `__main__`, the environment and the interrupt handler; called once."""
+    global _namespace, _max_value_bytes
+    signal.signal(signal.SIGINT, _on_interrupt)
+    # Pyodide puts defaults of its own (HOME, USER, PATH, the loader's path in `_`) into the
+    # environment; the guest gets exactly what the policy grants.
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(scratch_dir)
+    if recursion_limit is not None:
+        sys.setrecursionlimit(recursion_limit)
+    # The permission model refuses processes anyway; this makes the refusal a clear exception.
+    os.system = _refuse_processes
+    main = types.ModuleType("__main__")
+    main.__builtins__ = builtins
+    sys.modules["__main__"] = main
+    _namespace = main.__dict__
+    _max_value_bytes = max_value_bytes
+
+
+def start(source, filename):
+    """Runs `source` in the session's `__main__`; the last expression is the value."""
+    sys.argv = [filename]
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    try:
+        body, last = _compile(source, filename)
+    except BaseException as error:
+        return _dump(_outcome_of(error))
+    if _is_async(body) or (last is not None and _is_async(last)):
+        return _start_task(_run_async(body, last))
+    return _settle(lambda: _run_sync(body, last))
+
+
+def call(name, args_json):
+    """Calls a function of the session's `__main__` with JSON arguments."""
+    function = _namespace.get(name)
+    if not callable(function):
+        error = NameError(f"name {name!r} is not defined") if function is None else TypeError(
+            f"{name!r} is a {type(function).__name__}, not a function"
+        )
+        return _dump(_outcome_of(error))
+    args = json.loads(args_json)
+    if inspect.iscoroutinefunction(function):
+        return _start_task(function(*args))
+    return _settle(lambda: function(*args))
+
+
+def interrupt_async():
+    """Cancels the running async run (its deadline passed while it was awaiting)."""
+    global _cancel_requested
+    if _current_task is not None and not _current_task.done():
+        _cancel_requested = True
+        _current_task.cancel("the sandbox stopped this run (time or output limit)")
+
+
+def _compile(source, filename):
+    """Splits the source into a body and, if the last statement is an expression, that expression."""
+    flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+    tree = compile(source, filename, "exec", flags | ast.PyCF_ONLY_AST, dont_inherit=True)
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = ast.Expression(tree.body.pop().value)
+        last = compile(last, filename, "eval", flags, dont_inherit=True)
+    body = compile(tree, filename, "exec", flags, dont_inherit=True)
+    return body, last
+
+
+def _is_async(code):
+    return bool(code.co_flags & inspect.CO_COROUTINE)
+
+
+def _run_sync(body, last):
+    exec(body, _namespace)
+    return None if last is None else eval(last, _namespace)
+
+
+async def _run_async(body, last):
+    pending = eval(body, _namespace)
+    if inspect.iscoroutine(pending):
+        await pending
+    if last is None:
+        return None
+    value = eval(last, _namespace)
+    return await value if _is_async(last) else value
+
+
+def _settle(thunk):
+    try:
+        return _dump(_returned(thunk()))
+    except BaseException as error:
+        return _dump(_outcome_of(error))
+    finally:
+        _flush()
+
+
+def _start_task(coroutine):
+    global _current_task, _cancel_requested
+    _cancel_requested = False
+    _current_task = asyncio.ensure_future(_settle_async(coroutine))
+    return _current_task
+
+
+async def _settle_async(coroutine):
+    try:
+        return _dump(_returned(await coroutine))
+    except asyncio.CancelledError as error:
+        if _cancel_requested:
+            return _dump({"kind": "interrupted", "reason": "timeout", "error": _describe(error)})
+        return _dump(_outcome_of(error))
+    except BaseException as error:
+        return _dump(_outcome_of(error))
+    finally:
+        _flush()
+
+
+def _returned(value):
+    if value is None:
+        return {"kind": "returned", "value": None, "valueRepr": None}
+    try:
+        text = json.dumps(value, allow_nan=False, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        text = None
+    if text is not None and len(text.encode("utf-8", "surrogatepass")) > _max_value_bytes:
+        text = None
+    return {"kind": "returned", "value": text, "valueRepr": _bounded(repr(value))}
+
+
+def _outcome_of(error):
+    if isinstance(error, SystemExit):
+        return _exited(error)
+    if isinstance(error, SandboxInterrupt):
+        # The host knows why it stopped the run; "timeout" is refined to "output" there.
+        return {"kind": "interrupted", "reason": "timeout", "error": _describe(error)}
+    return {"kind": "raised", "error": _describe(error)}
+
+
+def _exited(error):
+    """CPython's rules for SystemExit: None is 0, an int is the status, anything else is printed."""
+    code = error.code
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code & 0xFF
+    else:
+        print(code, file=sys.stderr)
+        status = 1
+    if status == 0:
+        return {"kind": "exited", "exitCode": 0, "error": None}
+    described = {"type": "SystemExit", "message": _safe_str(code), "traceback": ""}
+    return {"kind": "exited", "exitCode": status, "error": described}
+
+
+def _describe(error):
+    """The exception as the user would see it: their own frames only, none of the driver's."""
+    try:
+        described = traceback.TracebackException.from_exception(error, compact=True)
+        _drop_driver_frames(described, set())
+        text = "".join(described.format())
+    except BaseException:
+        text = f"{_type_name(type(error))}: {_safe_str(error)}\n"
+    return {"type": _type_name(type(error)), "message": _safe_str(error), "traceback": _bounded(text)}
+
+
+def _drop_driver_frames(described, seen):
+    """Removes this file's frames (at the top, and the interrupt handler's at the bottom)."""
+    if described is None or id(described) in seen:
+        return
+    seen.add(id(described))
+    frames = [frame for frame in described.stack if frame.filename != DRIVER_FILENAME]
+    described.stack = traceback.StackSummary.from_list(frames)
+    _drop_driver_frames(described.__cause__, seen)
+    _drop_driver_frames(described.__context__, seen)
+    for nested in described.exceptions or ():
+        _drop_driver_frames(nested, seen)
+
+
+def _type_name(cls):
+    module = getattr(cls, "__module__", "")
+    name = getattr(cls, "__qualname__", cls.__name__)
+    return name if module in ("builtins", "__main__") else f"{module}.{name}"
+
+
+def _safe_str(value):
+    try:
+        return str(value)
+    except BaseException:
+        return f"<{type(value).__name__} that cannot be shown>"
+
+
+def _bounded(text):
+    encoded = text.encode("utf-8", "surrogatepass")
+    if len(encoded) <= _max_value_bytes:
+        return text
+    return encoded[: _max_value_bytes].decode("utf-8", "ignore") + "…"
+
+
+def _dump(outcome):
+    return json.dumps(outcome, ensure_ascii=False)
+
+
+def _flush():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass

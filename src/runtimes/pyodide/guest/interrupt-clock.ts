@@ -1,0 +1,66 @@
+/**
+ * The soft half of every limit. CPython in Pyodide polls `Py_EmscriptenSignalBuffer[0]` every few
+ * dozen eval-loop ticks and runs the SIGINT handler when it reads 2. Pyodide expects a
+ * SharedArrayBuffer written by another thread, but the poll is a plain property read, so an object
+ * with a getter lets this single thread decide on its own clock, with no worker (which the
+ * sandbox's permission model forbids anyway).
+ *
+ * The interrupt fires at the deadline and again every {@link REFIRE_MS} while the code keeps
+ * running (code that swallows the exception gets it again). The hard half is the host's SIGKILL.
+ *
+ * @module
+ */
+
+const SIGINT = 2
+export const REFIRE_MS = 100
+
+export type InterruptReason = 'timeout' | 'output'
+
+export interface InterruptClock {
+  /** The object to hand to `pyodide.setInterruptBuffer`. */
+  readonly buffer: ArrayLike<number>
+  /** Why the last interrupt fired in this run, if one did. */
+  readonly reason: InterruptReason | null
+  /** Starts a run with a wall-clock budget. */
+  arm(timeoutMs: number): void
+  /** Interrupts at the next poll (e.g. the output cap was passed). */
+  fireNow(reason: InterruptReason): void
+  disarm(): void
+}
+
+export function createInterruptClock(): InterruptClock {
+  let deadline = Number.POSITIVE_INFINITY
+  let pendingReason: InterruptReason = 'timeout'
+  let reason: InterruptReason | null = null
+  const buffer = {
+    length: 1,
+    get 0() {
+      const now = performance.now()
+      if (now < deadline) return 0
+      reason = pendingReason
+      deadline = now + REFIRE_MS
+      return SIGINT
+    },
+    set 0(_value: number) {
+      // Pyodide writes 0 after reading; the getter already re-armed the clock.
+    },
+  }
+  return {
+    buffer,
+    get reason() {
+      return reason
+    },
+    arm(timeoutMs) {
+      reason = null
+      pendingReason = 'timeout'
+      deadline = performance.now() + timeoutMs
+    },
+    fireNow(why) {
+      pendingReason = why
+      deadline = 0
+    },
+    disarm() {
+      deadline = Number.POSITIVE_INFINITY
+    },
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * The program every Pyodide sandbox process runs. The host starts it with an empty environment,
+ * Node's permission model, code generation from strings disabled, and the protocol on fd 3. It
+ * waits for `init`, installs the limits, loads Pyodide, hardens the realm, says `hello`, then
+ * serves the host's requests one at a time until the host hangs up.
+ *
+ * Usage (by the host only): node [flags] main.js <pyodide dir>
+ *
+ * @module
+ */
+import { Buffer } from 'node:buffer'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { PyodideAPI } from 'pyodide'
+import type { HostMessage, HostRequest, InitMessage, Outcome } from '../../../protocol/messages.js'
+import { PROTOCOL_VERSION } from '../../../protocol/version.js'
+import type { EmscriptenFs, ErrnoCodes } from './emscripten-fs.js'
+import { installFileQuota } from './file-quota.js'
+import { readHostMessages, sendMessage } from './guest-channel.js'
+import { GuestFiles, mountReadOnly } from './guest-files.js'
+import { denyChildProcesses, hardenRealm, shimProcessBinding } from './harden-realm.js'
+import { createInterruptClock, REFIRE_MS } from './interrupt-clock.js'
+import { installMemoryCap } from './memory-cap.js'
+import { createRunIo } from './run-io.js'
+
+const DRIVER_FILENAME = '<pyward-driver>'
+
+interface Driver {
+  start(code: string, filename: string): string | PyTask
+  call(name: string, argsJson: string): string | PyTask
+  interrupt_async(): void
+}
+
+/** A Python asyncio Task as Pyodide hands it to JavaScript: awaitable, to be destroyed after. */
+type PyTask = PromiseLike<string> & { destroy(): void }
+
+const pyodideDir = process.argv[2]
+if (!pyodideDir) throw new Error('usage: main.js <pyodide dir>')
+
+shimProcessBinding()
+denyChildProcesses()
+const messages = readHostMessages()
+const init = await readInit(messages)
+const memory = installMemoryCap(init.memoryCapBytes)
+const clock = createInterruptClock()
+const io = createRunIo(init.maxOutputBytes, clock)
+
+let pyodide: PyodideAPI
+let driver: Driver
+try {
+  const { loadPyodide } = (await import(
+    pathToFileURL(join(pyodideDir, 'pyodide.mjs')).href
+  )) as typeof import('pyodide')
+  pyodide = await loadPyodide({
+    indexURL: `${pyodideDir}/`,
+    env: {},
+    stdout: () => {},
+    stderr: () => {},
+  })
+  pyodide.setStdout(io.stdout)
+  pyodide.setStderr(io.stderr)
+  pyodide.setStdin(io.stdin)
+  pyodide.setInterruptBuffer(clock.buffer as unknown as Int32Array)
+  const fs = pyodide.FS as unknown as EmscriptenFs
+  const errno = pyodide.ERRNO_CODES as unknown as ErrnoCodes
+  installFileQuota(fs, errno, init.memoryCapBytes)
+  mountReadOnly(fs, errno, init.mounts)
+  fs.mkdirTree(init.scratchDir)
+  for (const file of init.files) {
+    fs.mkdirTree(file.path.slice(0, file.path.lastIndexOf('/')) || '/')
+    fs.writeFile(file.path, Buffer.from(file.data, 'base64'))
+  }
+  driver = loadDriver(pyodide)
+} catch (error) {
+  sendMessage({ type: 'startFailed', message: describe(error) })
+  process.exit(1)
+}
+const files = new GuestFiles(
+  pyodide.FS as unknown as EmscriptenFs,
+  init.scratchDir,
+  init.maxFileBytes,
+)
+hardenRealm(pyodide)
+sendMessage({
+  type: 'hello',
+  protocolVersion: PROTOCOL_VERSION,
+  pythonVersion: pyodide.runPython('import sys; sys.version.split()[0]') as string,
+  pyodideVersion: pyodide.version,
+})
+
+for await (const message of messages) {
+  if (message.type === 'init') continue
+  const reply = await handle(message)
+  sendMessage({ ...reply, id: message.id })
+  if (
+    reply.type === 'outcome' &&
+    (reply.outcome.kind === 'terminated' || reply.outcome.kind === 'fatal')
+  ) {
+    // The interpreter is gone; the host kills this process when it reads the outcome.
+    break
+  }
+}
+
+async function readInit(stream: AsyncGenerator<HostMessage>): Promise<InitMessage> {
+  const first = await stream.next()
+  if (
+    first.done ||
+    first.value.type !== 'init' ||
+    first.value.protocolVersion !== PROTOCOL_VERSION
+  ) {
+    throw new Error('pyward sandbox: the host did not start with a matching init message')
+  }
+  return first.value
+}
+
+/** Loads driver.py as its own module (not in `__main__`) and configures the session. */
+function loadDriver(py: PyodideAPI): Driver {
+  const source = readFileSync(new URL('./driver.py', import.meta.url), 'utf8')
+  const namespace = py.toPy({ __name__: '_pyward_driver' })
+  py.runPython(source, { globals: namespace, filename: DRIVER_FILENAME })
+  const configure = namespace.get('configure')
+  configure(
+    py.toPy(init.env),
+    init.scratchDir,
+    init.recursionLimit ?? undefined,
+    init.maxValueBytes,
+  )
+  configure.destroy()
+  return {
+    start: namespace.get('start'),
+    call: namespace.get('call'),
+    interrupt_async: namespace.get('interrupt_async'),
+  }
+}
+
+async function handle(request: HostRequest) {
+  switch (request.type) {
+    case 'run':
+      return runRequest(request, () => driver.start(request.code, request.filename))
+    case 'call':
+      return runRequest(request, () => driver.call(request.name, request.args))
+    case 'writeFile':
+      return files.write(request.path, Buffer.from(request.data, 'base64'))
+    case 'readFile':
+      return files.read(request.path)
+    case 'listFiles':
+      return files.list()
+    default:
+      return assertNever(request)
+  }
+}
+
+/** Runs guest code under this run's clock, stdin and output caps, and reports how it ended. */
+async function runRequest(
+  request: { timeoutMs: number; stdin?: string },
+  step: () => string | PyTask,
+) {
+  io.begin(Buffer.from(request.stdin ?? '', 'base64'))
+  memory.reset()
+  clock.arm(request.timeoutMs)
+  const startedAt = performance.now()
+  let outcome: Outcome
+  try {
+    const result = step()
+    const text =
+      typeof result === 'string' ? result : await settleTask(result, startedAt + request.timeoutMs)
+    outcome = JSON.parse(text) as Outcome
+    if (outcome.kind === 'interrupted')
+      outcome.reason = io.truncated.stdout || io.truncated.stderr ? 'output' : 'timeout'
+  } catch (error) {
+    outcome = interpreterEnded(error)
+  } finally {
+    clock.disarm()
+    io.end()
+  }
+  return {
+    type: 'outcome' as const,
+    outcome,
+    memoryCapHit: memory.hit,
+    stdoutTruncated: io.truncated.stdout,
+    stderrTruncated: io.truncated.stderr,
+    heapBytes: (pyodide as unknown as { _module: { HEAP8: Int8Array } })._module.HEAP8.byteLength,
+  }
+}
+
+/**
+ * Awaits an async run. While it awaits, no Python bytecode runs and the interrupt clock cannot
+ * fire, so a timer cancels the task at the deadline (and again while it refuses to stop).
+ */
+async function settleTask(task: PyTask, deadline: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined
+  const cancelAtDeadline = (): void => {
+    timer = setTimeout(
+      () => {
+        driver.interrupt_async()
+        cancelAtDeadline()
+      },
+      Math.max(0, deadline - performance.now()),
+    )
+    deadline = Math.max(deadline, performance.now()) + REFIRE_MS
+  }
+  cancelAtDeadline()
+  try {
+    return await task
+  } finally {
+    clearTimeout(timer)
+    task.destroy()
+  }
+}
+
+/** A JavaScript exception out of the driver means the interpreter itself ended. */
+function interpreterEnded(error: unknown): Outcome {
+  const status = (error as { status?: unknown; name?: unknown } | null)?.status
+  if ((error as { name?: unknown } | null)?.name === 'ExitStatus' && typeof status === 'number') {
+    return { kind: 'terminated', exitCode: status & 0xff }
+  }
+  return { kind: 'fatal', message: describe(error) }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unknown request ${JSON.stringify(value)}`)
+}
