@@ -41,10 +41,6 @@ const mountSchema = z
     if (problem) ctx.addIssue({ code: 'custom', path: ['sandboxPath'], message: problem })
   })
 
-const envKey = z
-  .string()
-  .regex(/^[^=\0]+$/, { error: 'environment variable names must be non-empty, without "=" or NUL' })
-
 const envValue = z
   .string({ error: 'environment variable values must be strings' })
   .regex(/^[^\0]*$/, { error: 'environment variable values must not contain NUL' })
@@ -72,8 +68,19 @@ export const policySchema = z
       .default('')
       .describe("What Python reads from stdin (never the host's stdin). Default: empty."),
     env: z
-      .record(envKey, envValue, { error: 'must be an object of string values' })
+      .record(z.string(), envValue, { error: 'must be an object of string values' })
       .default({})
+      .superRefine((env, ctx) => {
+        for (const name of Object.keys(env)) {
+          if (!/^[^=\0]+$/.test(name)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [name],
+              message: 'names must be non-empty, without "=" or NUL',
+            })
+          }
+        }
+      })
       .describe("The guest's environment variables. Default: none."),
     mounts: z
       .array(mountSchema, { error: 'must be an array of { hostPath, sandboxPath? }' })

@@ -10,7 +10,10 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import type { Duplex } from 'node:stream'
 import { readProcessCpuMs } from './process-cpu.js'
 
-const DIAGNOSTICS_BYTES = 8 * 1024
+/** Enough of Node's crash report to hold the error and its stack after a minified source line. */
+const DIAGNOSTICS_BYTES = 64 * 1024
+/** Node echoes the offending source line; Pyodide's is one minified line of megabytes. */
+const LONGEST_DIAGNOSTIC_LINE = 400
 
 export interface ProcessExit {
   code: number | null
@@ -59,9 +62,13 @@ export class GuestProcess {
     return this.#exit !== null
   }
 
-  /** The tail of what Node itself printed (crash messages), bounded. */
+  /** The tail of what Node itself printed (crash messages), bounded, without echoed source lines. */
   get diagnostics(): string {
     return this.#diagnostics
+      .split('\n')
+      .filter((line) => line.length <= LONGEST_DIAGNOSTIC_LINE)
+      .join('\n')
+      .trim()
   }
 
   /** CPU time used by the whole process so far (Linux; the last known value once it has exited). */

@@ -9,9 +9,9 @@ export interface FsNode {
   name: string
   mode: number
   parent: FsNode
-  mount: { type: unknown }
+  mount: { type: unknown } | undefined
   mounted: { root: FsNode } | null
-  contents: Record<string, FsNode> | Uint8Array | undefined
+  contents: Record<string, FsNode> | ArrayBufferView | undefined
   usedBytes?: number
 }
 

@@ -47,8 +47,9 @@ export function installFileQuota(fs: EmscriptenFs, errno: ErrnoCodes, quotaBytes
   }
 }
 
+/** A file's buffer: MEMFS keeps a typed array, not always a Uint8Array (slices of HEAP8 are Int8Arrays). */
 function capacityOf(node: FsNode): number {
-  return node.contents instanceof Uint8Array ? node.contents.byteLength : 0
+  return ArrayBuffer.isView(node.contents) ? node.contents.byteLength : 0
 }
 
 /** The most a write ending at `end` can add to a file's buffer. */
@@ -68,11 +69,14 @@ function countMemfsBytes(fs: EmscriptenFs): number {
     if (seen.has(node)) return
     seen.add(node)
     if (node.mounted) visit(node.mounted.root)
-    if (node.mount.type !== memfs) return
-    if (node.contents instanceof Uint8Array) total += node.contents.byteLength
-    else if (node.contents) for (const child of Object.values(node.contents)) visit(child)
+    if (node.mount?.type !== memfs) return
+    if (fs.isDir(node.mode) && node.contents && !ArrayBuffer.isView(node.contents)) {
+      for (const child of Object.values(node.contents)) visit(child)
+    } else {
+      total += capacityOf(node)
+    }
   }
   visit(fs.root)
-  for (const stream of fs.streams) if (stream) visit(stream.node)
+  for (const stream of fs.streams) if (stream?.node) visit(stream.node)
   return total
 }

@@ -14,30 +14,23 @@
 const SIGINT = 2
 export const REFIRE_MS = 100
 
-export type InterruptReason = 'timeout' | 'output'
-
 export interface InterruptClock {
   /** The object to hand to `pyodide.setInterruptBuffer`. */
   readonly buffer: ArrayLike<number>
-  /** Why the last interrupt fired in this run, if one did. */
-  readonly reason: InterruptReason | null
-  /** Starts a run with a wall-clock budget. */
+  /** Interrupts once `timeoutMs` from now have passed (and again every REFIRE_MS after). */
   arm(timeoutMs: number): void
   /** Interrupts at the next poll (e.g. the output cap was passed). */
-  fireNow(reason: InterruptReason): void
+  fireNow(): void
   disarm(): void
 }
 
 export function createInterruptClock(): InterruptClock {
   let deadline = Number.POSITIVE_INFINITY
-  let pendingReason: InterruptReason = 'timeout'
-  let reason: InterruptReason | null = null
   const buffer = {
     length: 1,
     get 0() {
       const now = performance.now()
       if (now < deadline) return 0
-      reason = pendingReason
       deadline = now + REFIRE_MS
       return SIGINT
     },
@@ -47,16 +40,10 @@ export function createInterruptClock(): InterruptClock {
   }
   return {
     buffer,
-    get reason() {
-      return reason
-    },
     arm(timeoutMs) {
-      reason = null
-      pendingReason = 'timeout'
       deadline = performance.now() + timeoutMs
     },
-    fireNow(why) {
-      pendingReason = why
+    fireNow() {
       deadline = 0
     },
     disarm() {

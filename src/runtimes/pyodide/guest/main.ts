@@ -38,6 +38,13 @@ type PyTask = PromiseLike<string> & { destroy(): void }
 const pyodideDir = process.argv[2]
 if (!pyodideDir) throw new Error('usage: main.js <pyodide dir>')
 
+// An exception that escapes to the event loop (from Pyodide's async machinery, say) would end
+// this process with a report the host cannot use: say what it was, on stderr for the host's
+// diagnostics, and as the current run's outcome.
+let currentRequestId: number | null = null
+process.on('uncaughtException', reportEscapedError)
+process.on('unhandledRejection', reportEscapedError)
+
 shimProcessBinding()
 denyChildProcesses()
 const messages = readHostMessages()
@@ -91,7 +98,9 @@ sendMessage({
 
 for await (const message of messages) {
   if (message.type === 'init') continue
+  currentRequestId = message.id
   const reply = await handle(message)
+  currentRequestId = null
   sendMessage({ ...reply, id: message.id })
   if (
     reply.type === 'outcome' &&
@@ -186,21 +195,26 @@ async function runRequest(
 
 /**
  * Awaits an async run. While it awaits, no Python bytecode runs and the interrupt clock cannot
- * fire, so a timer cancels the task at the deadline (and again while it refuses to stop).
+ * fire, so a timer cancels the task at the deadline (and again while it refuses to stop). The
+ * clock is held off while the driver cancels, so the interrupt does not land in the driver.
  */
 async function settleTask(task: PyTask, deadline: number): Promise<string> {
   let timer: NodeJS.Timeout | undefined
-  const cancelAtDeadline = (): void => {
+  const cancelAt = (when: number): void => {
     timer = setTimeout(
       () => {
-        driver.interrupt_async()
-        cancelAtDeadline()
+        clock.disarm()
+        try {
+          driver.interrupt_async()
+        } finally {
+          clock.arm(REFIRE_MS)
+        }
+        cancelAt(performance.now() + REFIRE_MS)
       },
-      Math.max(0, deadline - performance.now()),
+      Math.max(0, when - performance.now()),
     )
-    deadline = Math.max(deadline, performance.now()) + REFIRE_MS
   }
-  cancelAtDeadline()
+  cancelAt(deadline)
   try {
     return await task
   } finally {
@@ -209,11 +223,40 @@ async function settleTask(task: PyTask, deadline: number): Promise<string> {
   }
 }
 
-/** A JavaScript exception out of the driver means the interpreter itself ended. */
+function reportEscapedError(error: unknown): void {
+  const message = `an error escaped the interpreter: ${describe(error)}`
+  process.stderr.write(`pyward sandbox: ${message}\n`)
+  if (currentRequestId !== null) {
+    const outcome: Outcome = { kind: 'fatal', message }
+    sendMessage({
+      type: 'outcome',
+      id: currentRequestId,
+      outcome,
+      memoryCapHit: memory.hit,
+      stdoutTruncated: io.truncated.stdout,
+      stderrTruncated: io.truncated.stderr,
+      heapBytes: 0,
+    })
+  }
+  process.exit(70)
+}
+
+/**
+ * A JavaScript exception out of the driver means the interpreter itself ended: os._exit() (Emscripten
+ * throws its ExitStatus, which Pyodide rethrows as an Error named "Exit"), or a fatal error.
+ */
 function interpreterEnded(error: unknown): Outcome {
-  const status = (error as { status?: unknown; name?: unknown } | null)?.status
-  if ((error as { name?: unknown } | null)?.name === 'ExitStatus' && typeof status === 'number') {
-    return { kind: 'terminated', exitCode: status & 0xff }
+  const { name, status, message } = (error ?? {}) as {
+    name?: unknown
+    status?: unknown
+    message?: unknown
+  }
+  const exit = /^Program terminated with exit\((-?\d+)\)$/.exec(String(message))
+  if ((name === 'ExitStatus' || name === 'Exit') && (typeof status === 'number' || exit)) {
+    return {
+      kind: 'terminated',
+      exitCode: (typeof status === 'number' ? status : Number(exit?.[1])) & 0xff,
+    }
   }
   return { kind: 'fatal', message: describe(error) }
 }

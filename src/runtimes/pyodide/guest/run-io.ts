@@ -31,15 +31,17 @@ export function createRunIo(maxOutputBytes: number, clock: InterruptClock): RunI
   const writer = (stream: 'stdout' | 'stderr') => ({
     write(buffer: Uint8Array): number {
       if (!active) return buffer.byteLength
-      const room = maxOutputBytes - written[stream]
+      // One byte past the cap is sent too: the host then sees the overflow by its own count and
+      // kills the sandbox if the run does not stop (the guest can swallow the interrupt).
+      const room = maxOutputBytes + 1 - written[stream]
       const kept = Math.min(room, buffer.byteLength)
       if (kept > 0) {
         sendOutput(stream, buffer.subarray(0, kept))
         written[stream] += kept
       }
-      if (kept < buffer.byteLength && !truncated[stream]) {
+      if (written[stream] > maxOutputBytes && !truncated[stream]) {
         truncated[stream] = true
-        clock.fireNow('output')
+        clock.fireNow()
       }
       // Report everything as written, so the guest sees no I/O error, only the interrupt.
       return buffer.byteLength

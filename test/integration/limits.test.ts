@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { run, type SandboxError } from '../../src/index.ts'
+import { fixture, openSandbox, TEST_TIMEOUT_MS } from '../helpers/sandboxes.ts'
+
+const timeoutMs = 1_500
+/** The acceptance bound: a run that passes its limit ends within the limit plus one second. */
+const LATEST_END_MS = timeoutMs + 1_000
+
+async function expectSandboxClosed(sandbox: {
+  run(code: string): Promise<unknown>
+  closed: boolean
+}) {
+  assert.equal(sandbox.closed, true, 'the sandbox is reported closed')
+  await assert.rejects(sandbox.run('1'), (error: SandboxError) => error.code === 'SANDBOX_CLOSED')
+}
+
+describe('time limit', () => {
+  it('stops a CPU loop with the soft interrupt, and the sandbox stays usable', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async (t) => {
+    const sandbox = await openSandbox(t, { timeoutMs })
+    await sandbox.run('kept = "state"')
+    const started = performance.now()
+    const result = await sandbox.run(fixture('forever.py'), { filename: 'forever.py' })
+    const elapsed = performance.now() - started
+    assert.equal(result.status, 'timeout')
+    assert.equal(result.exitCode, null)
+    assert.ok(elapsed < LATEST_END_MS, `ended after ${elapsed} ms`)
+    assert.match(result.error?.traceback ?? '', /File "forever.py", line 3/)
+    assert.equal((await sandbox.run('kept')).value, 'state')
+  })
+
+  it('kills a loop that swallows BaseException, at the limit', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async (t) => {
+    const sandbox = await openSandbox(t, { timeoutMs })
+    const started = performance.now()
+    const result = await sandbox.run(fixture('swallow-interrupts.py'))
+    const elapsed = performance.now() - started
+    assert.equal(result.status, 'timeout')
+    assert.ok(elapsed < LATEST_END_MS, `ended after ${elapsed} ms`)
+    await expectSandboxClosed(sandbox)
+  })
+
+  it('kills a long sleep at the limit', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+    const sandbox = await openSandbox(t, { timeoutMs })
+    const started = performance.now()
+    const result = await sandbox.run(fixture('sleep-forever.py'))
+    const elapsed = performance.now() - started
+    assert.equal(result.status, 'timeout')
+    assert.ok(elapsed < LATEST_END_MS, `ended after ${elapsed} ms`)
+    await expectSandboxClosed(sandbox)
+  })
+
+  it('cancels an async run that awaits past the limit', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+    const sandbox = await openSandbox(t, { timeoutMs })
+    const result = await sandbox.run('import asyncio\nawait asyncio.sleep(3600)')
+    assert.equal(result.status, 'timeout')
+    assert.equal(sandbox.closed, false)
+  })
+
+  it('applies a per-run limit over the sandbox default', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async (t) => {
+    const sandbox = await openSandbox(t, { timeoutMs: 30_000 })
+    const started = performance.now()
+    const result = await sandbox.run(fixture('forever.py'), { timeoutMs: 300 })
+    assert.equal(result.status, 'timeout')
+    assert.ok(performance.now() - started < 300 + 1_000)
+  })
+})
+
+describe('memory limit', () => {
+  it('turns a gigabyte allocation into memory_limit and keeps the heap under the cap', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async (t) => {
+    const sandbox = await openSandbox(t)
+    const result = await sandbox.run(fixture('memory-bomb.py'))
+    assert.equal(result.status, 'memory_limit')
+    assert.equal(result.error?.type, 'MemoryError')
+    assert.ok(
+      result.usage.memoryPeakBytes <= 200 * 1024 * 1024,
+      `heap ${result.usage.memoryPeakBytes}`,
+    )
+    const after = await sandbox.run('len(bytearray(10**6))')
+    assert.deepEqual([after.status, after.value], ['ok', 1_000_000])
+  })
+
+  it('stops a list that grows without end', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const result = await run(fixture('memory-creep.py'), { memoryMb: 96, timeoutMs: 20_000 })
+    assert.ok(['memory_limit', 'crashed'].includes(result.status), result.status)
+    assert.ok(result.usage.memoryPeakBytes <= 96 * 1024 * 1024)
+  })
+
+  it('refuses files past the quota instead of taking host memory', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    const result = await run(fixture('disk-fill.py'), { memoryMb: 64, timeoutMs: 20_000 })
+    assert.equal(result.status, 'error')
+    assert.equal(result.error?.type, 'OSError')
+    const written = Number(/refused after (\d+) bytes/.exec(result.stdout)?.[1])
+    assert.ok(written > 0 && written <= 64 * 1024 * 1024, `wrote ${written}`)
+  })
+})
+
+describe('output limit', () => {
+  it('ends a print loop fast, keeping at most maxOutputBytes', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async (t) => {
+    const sandbox = await openSandbox(t, { timeoutMs: 30_000, maxOutputBytes: 10_000 })
+    const started = performance.now()
+    const result = await sandbox.run(fixture('print-flood.py'))
+    const elapsed = performance.now() - started
+    assert.equal(result.status, 'output_limit')
+    assert.equal(result.stdoutTruncated, true)
+    assert.ok(Buffer.byteLength(result.stdout) <= 10_000)
+    assert.ok(elapsed < 10_000, `ended after ${elapsed} ms, long before the 30 s timeout`)
+    assert.equal((await sandbox.run('1 + 1')).value, 2)
+  })
+
+  it('kills a flood that swallows the interrupt', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+    const sandbox = await openSandbox(t, { timeoutMs: 30_000, maxOutputBytes: 1_000 })
+    const code =
+      'while True:\n    try:\n        while True: print("x" * 100)\n    except BaseException:\n        pass'
+    const started = performance.now()
+    const result = await sandbox.run(code)
+    assert.equal(result.status, 'output_limit')
+    assert.ok(performance.now() - started < 10_000)
+    assert.ok(Buffer.byteLength(result.stdout) <= 1_000)
+  })
+})
+
+describe('runaway computations', () => {
+  it('refuses to format a huge int (CPython int max_str_digits)', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    const result = await run(fixture('huge-int.py'), { timeoutMs: 10_000 })
+    assert.equal(result.status, 'error')
+    assert.equal(result.error?.type, 'ValueError')
+  })
+
+  it('stops catastrophic regex backtracking at the limit', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    const result = await run(fixture('regex-backtracking.py'), { timeoutMs })
+    assert.equal(result.status, 'timeout')
+  })
+})
