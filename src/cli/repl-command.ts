@@ -31,32 +31,43 @@ async function startRepl(flags: PolicyFlags): Promise<number> {
   } catch (error) {
     return reportFailure(error)
   }
-  const terminal = createInterface({ input: process.stdin, output: process.stdout, prompt: '>>> ' })
+  // Piped input gets no banner and no prompts, so the output is only the session's.
+  const interactive = process.stdin.isTTY === true
+  const terminal = createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    terminal: interactive,
+  })
+  const prompt = (text: '>>> ' | '... ') => {
+    if (!interactive) return
+    terminal.setPrompt(text)
+    terminal.prompt()
+  }
   let buffer: string[] = []
   let running: AbortController | null = null
-  process.stdout.write('pyward: Python in a sandbox. Ctrl-C interrupts, Ctrl-D exits.\n')
-  terminal.prompt()
+  if (interactive)
+    process.stdout.write(
+      'pyward: Python in a sandbox. Ctrl-C stops a running entry (and starts a fresh sandbox), Ctrl-D exits.\n',
+    )
+  prompt('>>> ')
 
   terminal.on('SIGINT', () => {
     if (running) return running.abort()
     buffer = []
     process.stdout.write('\nKeyboardInterrupt\n')
-    terminal.setPrompt('>>> ')
-    terminal.prompt()
+    prompt('>>> ')
   })
 
   for await (const line of terminal) {
     buffer.push(line)
     const source = buffer.join('\n')
     if (isIncomplete(buffer)) {
-      terminal.setPrompt('... ')
-      terminal.prompt()
+      prompt('... ')
       continue
     }
     buffer = []
-    terminal.setPrompt('>>> ')
     if (source.trim() !== '') {
-      terminal.pause()
+      // The terminal keeps reading during the run, so that Ctrl-C reaches the SIGINT handler.
       running = new AbortController()
       try {
         const result = await sandbox.run(source, {
@@ -83,11 +94,10 @@ async function startRepl(flags: PolicyFlags): Promise<number> {
           return reportFailure(error)
         }
       }
-      terminal.resume()
     }
-    terminal.prompt()
+    prompt('>>> ')
   }
   await sandbox.close()
-  process.stdout.write('\n')
+  if (interactive) process.stdout.write('\n')
   return 0
 }

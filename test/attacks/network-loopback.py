@@ -1,0 +1,37 @@
+# Tries to reach a TCP listener on the host's loopback, by every route known to us.
+exec(open("/sandbox/_attack.py").read())
+import socket
+import urllib.request
+
+import js
+import pyodide.http
+import pyodide_js
+
+port = params["port"]
+url = f"http://127.0.0.1:{port}/"
+
+attempt("socket", lambda: socket.create_connection(("127.0.0.1", port), timeout=1))
+attempt("urllib", lambda: urllib.request.urlopen(url, timeout=1))
+attempt("js.fetch", lambda: js.fetch(url))
+attempt("XMLHttpRequest", lambda: js.XMLHttpRequest.new())
+attempt("WebSocket", lambda: js.WebSocket.new(f"ws://127.0.0.1:{port}/"))
+attempt("process.binding tcp_wrap", lambda: js.process.binding("tcp_wrap"))
+
+
+async def attempt_async(name, action):
+    try:
+        outcomes[name] = ("returned", repr(await action())[:500])
+    except BaseException as error:  # noqa: BLE001 - every failure is an outcome here
+        outcomes[name] = ("raised", f"{type(error).__name__}: {error}"[:500])
+
+
+async def sockets_through_node():
+    # Pyodide's own bridge from Python sockets to node:net (measured: it reached the listener).
+    await pyodide_js.useNodeSockFS()
+    return socket.create_connection(("127.0.0.1", port), timeout=1)
+
+
+await attempt_async("useNodeSockFS", sockets_through_node)
+await attempt_async("initializeNodeSockFS", lambda: pyodide_js._api.initializeNodeSockFS())
+await attempt_async("pyfetch", lambda: pyodide.http.pyfetch(url))
+report()

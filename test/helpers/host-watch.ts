@@ -1,0 +1,71 @@
+/**
+ * Host-side witnesses for attack tests: an escape is detected by its effect on the host, never by
+ * what the attack prints about itself.
+ *
+ * - a canary file outside every mount, whose secret content must never appear in any output and
+ *   whose bytes and mtime must not change;
+ * - a marker path the attacks try to create (by writing, or by starting `touch`);
+ * - a TCP listener on 127.0.0.1 that must receive no connection;
+ * - a secret in this host process's environment, which must never appear in any output;
+ * - this process's inspector, which SIGUSR1 (`kill`, `_debugProcess`) would open.
+ */
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import inspector from 'node:inspector'
+import { type AddressInfo, createServer, type Server } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { RunResult } from '../../src/index.ts'
+
+export const HOST_SECRET_ENV = 'PYWARD_TEST_HOST_SECRET'
+
+export interface HostWatch {
+  /** What the attack scripts get, in /sandbox/params.json. */
+  params: {
+    canaryPath: string
+    canaryDir: string
+    markerPath: string
+    markerDir: string
+    port: number
+    hostPid: number
+  }
+  /** Asserts that nothing of the host leaked or changed. */
+  assertUntouched(result: RunResult): void
+  close(): Promise<void>
+}
+
+export async function watchHost(): Promise<HostWatch> {
+  const canaryDir = mkdtempSync(join(tmpdir(), 'pyward-canary-'))
+  const canaryPath = join(canaryDir, 'canary.txt')
+  const canarySecret = `canary-${randomBytes(12).toString('hex')}`
+  writeFileSync(canaryPath, canarySecret)
+  const canaryStat = statSync(canaryPath)
+  const markerDir = mkdtempSync(join(tmpdir(), 'pyward-marker-'))
+  const markerPath = join(markerDir, 'escaped')
+  const envSecret = `env-${randomBytes(12).toString('hex')}`
+  process.env[HOST_SECRET_ENV] = envSecret
+
+  let connections = 0
+  const server: Server = createServer((socket) => {
+    connections++
+    socket.destroy()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+
+  return {
+    params: { canaryPath, canaryDir, markerPath, markerDir, port, hostPid: process.pid },
+    assertUntouched(result) {
+      const everything = JSON.stringify(result)
+      assert.ok(!everything.includes(canarySecret), 'the canary content leaked into the result')
+      assert.ok(!everything.includes(envSecret), 'the host environment leaked into the result')
+      assert.equal(readFileSync(canaryPath, 'utf8'), canarySecret, 'the canary changed')
+      assert.equal(statSync(canaryPath).mtimeMs, canaryStat.mtimeMs, 'the canary was touched')
+      assert.equal(existsSync(markerPath), false, 'the attack created a host file')
+      assert.equal(connections, 0, 'the loopback listener received a connection')
+      assert.equal(inspector.url(), undefined, "the host's inspector was opened")
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
