@@ -23,6 +23,7 @@ export class OutputCapture {
   readonly #maxBytes: number
   readonly #streams: Record<OutputStream, StreamState>
   #overflowed = false
+  #callbackError: { error: unknown } | null = null
 
   constructor(
     maxBytes: number,
@@ -52,7 +53,7 @@ export class OutputCapture {
     const text = state.decoder.decode(kept, { stream: true })
     if (text) {
       state.text.push(text)
-      state.callback?.(text)
+      this.#notify(state, text)
     }
     if (kept.byteLength < bytes.byteLength) {
       state.truncated = true
@@ -61,6 +62,23 @@ export class OutputCapture {
       return first
     }
     return false
+  }
+
+  /**
+   * Throws what a caller's callback threw, once the run is over. A throwing callback is the
+   * caller's failure, not the sandbox's: it must not look like a protocol violation or stop the run.
+   */
+  rethrowCallbackError(): void {
+    if (this.#callbackError) throw this.#callbackError.error
+  }
+
+  #notify(state: StreamState, text: string): void {
+    if (!state.callback || this.#callbackError) return
+    try {
+      state.callback(text)
+    } catch (error) {
+      this.#callbackError = { error }
+    }
   }
 
   /** Marks a stream truncated on the sandbox's word (it dropped bytes before sending them). */
@@ -80,7 +98,7 @@ export class OutputCapture {
         const tail = state.decoder.decode()
         if (tail) {
           state.text.push(tail)
-          state.callback?.(tail)
+          this.#notify(state, tail)
         }
       }
       return state.text.join('')

@@ -90,6 +90,19 @@ describe('results of a run', { timeout: TEST_TIMEOUT_MS * 2 }, () => {
       assert.equal(chunks.join(''), 'out\nmore')
     })
 
+    await t.test('a throwing output callback fails the call, not the sandbox', async () => {
+      await assert.rejects(
+        sandbox.run('print("x")', {
+          onStdout: () => {
+            throw new Error('callback broke')
+          },
+        }),
+        /callback broke/,
+      )
+      assert.equal(sandbox.closed, false)
+      assert.equal((await sandbox.run('2 + 2')).value, 4)
+    })
+
     await t.test('stdin is the bytes given to the run, never the host stdin', async () => {
       const result = await sandbox.run('import sys\nsys.stdin.read()', {
         stdin: 'line one\nline two\n',

@@ -32,6 +32,8 @@ const FILE_REQUEST_TIMEOUT_MS = 30_000
 const ISOLATION: readonly IsolationLayer[] = ['process', 'node-permissions', 'webassembly']
 
 type Reply = Exclude<SandboxMessage, { type: 'hello' } | { type: 'startFailed' }>
+/** How a pending request ends: the sandbox's reply, the end of its process, or a stop by the host. */
+type Settled = Reply | { type: 'processExit'; exit: ProcessExit } | { type: 'stopped' }
 type RequestBody = HostRequest extends infer R
   ? R extends HostRequest
     ? Omit<R, 'id'>
@@ -40,7 +42,7 @@ type RequestBody = HostRequest extends infer R
 
 interface Pending {
   id: number
-  resolve(reply: Reply): void
+  resolve(settled: Settled): void
   capture?: OutputCapture
 }
 
@@ -197,56 +199,54 @@ export class PyodideSession implements RuntimeSession {
     if (options.signal?.aborted) return { ...emptyReport(capture), stoppedBy: 'abort' }
     const startedAt = performance.now()
     const cpuBefore = this.#process.cpuMs()
-    const stop = new AbortController()
     let stoppedBy: RunReport['stoppedBy'] = null
     const stopFor = (reason: NonNullable<RunReport['stoppedBy']>) => {
-      if (stoppedBy !== null || stop.signal.aborted) return
-      stoppedBy = reason
-      stop.abort()
+      stoppedBy ??= reason
+      this.#settlePending({ type: 'stopped' })
     }
     const timers = [setTimeout(() => stopFor('timeout'), body.timeoutMs + KILL_GRACE_MS)]
     const onAbort = () => stopFor('abort')
     options.signal?.addEventListener('abort', onAbort, { once: true })
     this.#onOverflow = () => timers.push(setTimeout(() => stopFor('output'), OUTPUT_GRACE_MS))
 
-    const stopped = new Promise<null>((resolve) =>
-      stop.signal.addEventListener('abort', () => resolve(null)),
-    )
-    const exited = this.#process.exited.then((exit) => ({ exit }))
-    const replied = this.#request(body, capture)
-    const first = await Promise.race([stopped, exited, replied])
+    const settled = await this.#request(body, capture)
 
     for (const timer of timers) clearTimeout(timer)
     options.signal?.removeEventListener('abort', onAbort)
     this.#onOverflow = () => {}
-    this.#pending = null
-
     const report = emptyReport(capture)
-    if (first !== null && 'type' in first && first.type === 'outcome') {
-      report.outcome = first.outcome
-      report.memoryCapHit = first.memoryCapHit
-      report.heapBytes = first.heapBytes
-      if (first.stdoutTruncated) report.stdoutTruncated = true
-      if (first.stderrTruncated) report.stderrTruncated = true
-      if (first.outcome.kind === 'terminated' || first.outcome.kind === 'fatal') {
-        await this.#kill(
-          first.outcome.kind === 'terminated'
-            ? `its interpreter exited (os._exit(${first.outcome.exitCode}))`
-            : `its interpreter crashed (${first.outcome.message})`,
-        )
-      }
-    } else if (first !== null && 'exit' in first) {
-      report.processExit = {
-        ...first.exit,
-        diagnostics: this.#process.diagnostics || (this.#closedReason ?? ''),
-      }
-    } else if (first !== null) {
-      await this.#kill(`it answered a run with ${first.type}`)
-      report.processExit = { code: null, signal: 'SIGKILL', diagnostics: this.#closedReason ?? '' }
-    } else if (stoppedBy !== null) {
-      report.stoppedBy = stoppedBy
-      await this.#kill(STOP_REASONS[stoppedBy])
+    switch (settled.type) {
+      case 'outcome':
+        report.outcome = settled.outcome
+        report.memoryCapHit = settled.memoryCapHit
+        report.heapBytes = settled.heapBytes
+        report.stdoutTruncated ||= settled.stdoutTruncated
+        report.stderrTruncated ||= settled.stderrTruncated
+        if (settled.outcome.kind === 'terminated') {
+          await this.#kill(`its interpreter exited (os._exit(${settled.outcome.exitCode}))`)
+        } else if (settled.outcome.kind === 'fatal') {
+          await this.#kill(`its interpreter crashed (${settled.outcome.message})`)
+        }
+        break
+      case 'processExit':
+        report.processExit = {
+          ...settled.exit,
+          diagnostics: this.#process.diagnostics || (this.#closedReason ?? ''),
+        }
+        break
+      case 'stopped':
+        report.stoppedBy = stoppedBy
+        await this.#kill(STOP_REASONS[stoppedBy ?? 'abort'])
+        break
+      default:
+        await this.#kill(`it answered a run with ${settled.type}`)
+        report.processExit = {
+          code: null,
+          signal: 'SIGKILL',
+          diagnostics: this.#closedReason ?? '',
+        }
     }
+    capture.rethrowCallbackError()
     report.wallMs = performance.now() - startedAt
     report.cpuMs = Math.max(0, this.#process.cpuMs() - cpuBefore)
     return report
@@ -255,60 +255,66 @@ export class PyodideSession implements RuntimeSession {
   /** Set during a run: called the first time a stream passes its cap. */
   #onOverflow: () => void = () => {}
 
-  /** Sends a request and resolves with its reply (or never, if the sandbox dies first). */
-  #request(body: RequestBody, capture?: OutputCapture): Promise<Reply> {
+  /**
+   * Sends a request. It settles with the sandbox's reply, or when the process ends, or when the
+   * host stops it: the one pending request is settled from those three places, never raced.
+   */
+  #request(body: RequestBody, capture?: OutputCapture): Promise<Settled> {
     const id = this.#nextId++
-    return new Promise<Reply>((resolve) => {
+    return new Promise<Settled>((resolve) => {
+      if (this.#process.hasExited) {
+        resolve({ type: 'processExit', exit: { code: null, signal: null } })
+        return
+      }
       this.#pending = { id, resolve, ...(capture ? { capture } : {}) }
       this.#channel.send({ ...body, id } as HostRequest)
     })
+  }
+
+  #settlePending(settled: Settled): void {
+    const pending = this.#pending
+    this.#pending = null
+    pending?.resolve(settled)
   }
 
   async #fileRequest<T extends Reply['type']>(
     body: RequestBody,
     expected: T,
   ): Promise<Extract<Reply, { type: T }>> {
-    let timer: NodeJS.Timeout | undefined
-    const failure = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        void this.#kill('it did not answer a file request')
-        reject(
-          new SandboxError(
-            'PROTOCOL_ERROR',
-            `The sandbox did not answer a ${body.type} request: it was killed.`,
-          ),
-        )
-      }, FILE_REQUEST_TIMEOUT_MS)
-      void this.#process.exited.then(() =>
-        reject(
-          new SandboxError(
-            'SANDBOX_CLOSED',
-            `The sandbox ended during ${body.type}: ${this.#closedReason}.`,
-          ),
-        ),
-      )
-    })
-    try {
-      const reply = await Promise.race([this.#request(body), failure])
-      if (reply.type === 'failed') {
-        throw new SandboxError(
-          reply.code === 'FILE_TOO_LARGE' || reply.code === 'FILE_NOT_FOUND'
-            ? reply.code
-            : 'INVALID_OPTIONS',
-          `${body.type} failed: ${reply.message}`,
-        )
-      }
-      if (reply.type !== expected) {
-        await this.#kill(`it answered ${body.type} with ${reply.type}`)
+    const timer = setTimeout(
+      () => this.#settlePending({ type: 'stopped' }),
+      FILE_REQUEST_TIMEOUT_MS,
+    )
+    const settled = await this.#request(body)
+    clearTimeout(timer)
+    switch (settled.type) {
+      case 'stopped':
+        await this.#kill(`it did not answer a ${body.type} request`)
         throw new SandboxError(
           'PROTOCOL_ERROR',
-          `The sandbox answered ${body.type} with ${reply.type}: it was killed.`,
+          `The sandbox did not answer a ${body.type} request: it was killed.`,
         )
-      }
-      return reply as Extract<Reply, { type: T }>
-    } finally {
-      clearTimeout(timer)
-      this.#pending = null
+      case 'processExit':
+        throw new SandboxError(
+          'SANDBOX_CLOSED',
+          `The sandbox ended during ${body.type}: ${this.#closedReason}.`,
+        )
+      case 'failed':
+        throw new SandboxError(
+          settled.code === 'FILE_TOO_LARGE' || settled.code === 'FILE_NOT_FOUND'
+            ? settled.code
+            : 'INVALID_OPTIONS',
+          `${body.type} failed: ${settled.message}`,
+        )
+      default:
+        if (settled.type !== expected) {
+          await this.#kill(`it answered ${body.type} with ${settled.type}`)
+          throw new SandboxError(
+            'PROTOCOL_ERROR',
+            `The sandbox answered ${body.type} with ${settled.type}: it was killed.`,
+          )
+        }
+        return settled as Extract<Reply, { type: T }>
     }
   }
 
@@ -347,8 +353,7 @@ export class PyodideSession implements RuntimeSession {
           this.#onViolation(`a reply to request ${message.id}, which is not pending`)
           return
         }
-        this.#pending = null
-        pending.resolve(message)
+        this.#settlePending(message)
         return
       }
       default:
@@ -365,6 +370,7 @@ export class PyodideSession implements RuntimeSession {
   #onExit(exit: ProcessExit): void {
     const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`
     this.#closedReason ??= `its process ended unexpectedly (${how})`
+    this.#settlePending({ type: 'processExit', exit })
     this.#hello?.reject(
       new Error(`its process ended (${how}): ${this.#process.diagnostics.trim() || 'no message'}`),
     )
