@@ -31,27 +31,21 @@ describe('time limit', () => {
     assert.equal((await sandbox.run('kept')).value, 'state')
   })
 
-  it('kills a loop that swallows BaseException, at the limit', {
-    timeout: TEST_TIMEOUT_MS,
-  }, async (t) => {
-    const sandbox = await openSandbox(t, { timeoutMs })
-    const started = performance.now()
-    const result = await sandbox.run(fixture('swallow-interrupts.py'))
-    const elapsed = performance.now() - started
-    assert.equal(result.status, 'timeout')
-    assert.ok(elapsed < LATEST_END_MS, `ended after ${elapsed} ms`)
-    await expectSandboxClosed(sandbox)
-  })
-
-  it('kills a long sleep at the limit', { timeout: TEST_TIMEOUT_MS }, async (t) => {
-    const sandbox = await openSandbox(t, { timeoutMs })
-    const started = performance.now()
-    const result = await sandbox.run(fixture('sleep-forever.py'))
-    const elapsed = performance.now() - started
-    assert.equal(result.status, 'timeout')
-    assert.ok(elapsed < LATEST_END_MS, `ended after ${elapsed} ms`)
-    await expectSandboxClosed(sandbox)
-  })
+  const uninterruptible: [string, string][] = [
+    ['a loop that swallows BaseException', 'swallow-interrupts.py'],
+    ['a long sleep', 'sleep-forever.py'],
+  ]
+  for (const [what, file] of uninterruptible) {
+    it(`kills ${what} at the limit`, { timeout: TEST_TIMEOUT_MS }, async (t) => {
+      const sandbox = await openSandbox(t, { timeoutMs })
+      const started = performance.now()
+      const result = await sandbox.run(fixture(file))
+      const elapsed = performance.now() - started
+      assert.equal(result.status, 'timeout')
+      assert.ok(elapsed < LATEST_END_MS, `ended after ${elapsed} ms`)
+      await expectSandboxClosed(sandbox)
+    })
+  }
 
   it('cancels an async run that awaits past the limit', { timeout: TEST_TIMEOUT_MS }, async (t) => {
     const sandbox = await openSandbox(t, { timeoutMs })
