@@ -94,6 +94,14 @@ export function toRunResult(
     return stopped('output_limit', outcomeError(report))
   }
   if (report.stoppedBy === 'timeout') return stopped('timeout')
+  if (report.stoppedBy === 'memory') return stopped('memory_limit')
+  if (report.stoppedBy === 'violation') {
+    return stopped('crashed', {
+      type: 'SandboxCrash',
+      message: 'the sandbox broke the protocol and was killed',
+      traceback: report.processExit?.diagnostics ?? '',
+    })
+  }
 
   const outcome = report.outcome
   if (outcome === null) {

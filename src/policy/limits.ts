@@ -16,6 +16,12 @@ export const DEFAULT_MEMORY_MB = 200
 export const MIN_MEMORY_MB = 64
 export const MAX_MEMORY_MB = 4_095
 
+/**
+ * A sandbox process as a whole (Node, Pyodide, the Python heap, the files, the guest's JavaScript
+ * buffers) is killed past 2 × memoryMb plus this: Node and Pyodide alone take about 190 MB.
+ */
+export const SANDBOX_PROCESS_OVERHEAD_MB = 320
+
 /** Captured bytes kept per stream (stdout and stderr each). */
 export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024
 export const MAX_MAX_OUTPUT_BYTES = 64 * 1024 * 1024

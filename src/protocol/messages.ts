@@ -36,7 +36,7 @@ export interface InitMessage {
 
 export interface RunRequest {
   type: 'run'
-  id: number
+  id: string
   code: string
   filename: string
   timeoutMs: number
@@ -45,7 +45,7 @@ export interface RunRequest {
 
 export interface CallRequest {
   type: 'call'
-  id: number
+  id: string
   name: string
   /** JSON text of the argument list. */
   args: string
@@ -54,20 +54,20 @@ export interface CallRequest {
 
 export interface WriteFileRequest {
   type: 'writeFile'
-  id: number
+  id: string
   path: string
   data: string
 }
 
 export interface ReadFileRequest {
   type: 'readFile'
-  id: number
+  id: string
   path: string
 }
 
 export interface ListFilesRequest {
   type: 'listFiles'
-  id: number
+  id: string
 }
 
 export type HostRequest =
@@ -82,7 +82,12 @@ export type HostMessage = InitMessage | HostRequest
 
 const MAX_TEXT = 40 * 1024 * 1024
 const text = z.string().max(MAX_TEXT)
-const id = z.int().min(0)
+/**
+ * Request ids are random (128 bits, hex) and known only to the host and to the sandbox's own code,
+ * never to the guest's: a reply the guest forges (it can reach fd 3) names no pending request and
+ * gets the sandbox killed.
+ */
+const id = z.string().regex(/^[0-9a-f]{32}$/)
 
 /** A Python exception as the user would see it. */
 export const pythonErrorSchema = z.object({ type: text, message: text, traceback: text }).strict()

@@ -21,8 +21,8 @@ export type IsolationLayer =
 export interface RunReport {
   /** How the code ended, as the sandbox reported it; null when it reported nothing. */
   outcome: Outcome | null
-  /** Set when the host stopped the run itself. */
-  stoppedBy: 'timeout' | 'output' | 'abort' | null
+  /** Set when the host stopped the run itself ('violation': the sandbox broke the protocol). */
+  stoppedBy: 'timeout' | 'output' | 'memory' | 'abort' | 'violation' | null
   /** Set when the sandbox process ended during the run without the host stopping it. */
   processExit: { code: number | null; signal: string | null; diagnostics: string } | null
   memoryCapHit: boolean

@@ -1,28 +1,55 @@
 /**
  * The attack suite: one Python file per attack, each run in a fresh sandbox and judged only by
- * its effect on the host (see helpers/host-watch.ts).
+ * its effect on the host (see helpers/host-watch.ts) and by what the OS says about the sandbox
+ * process (helpers/sandbox-processes.ts).
  */
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { run } from '../../src/index.ts'
+import { fileURLToPath } from 'node:url'
+import { type RunOptions, type RunResult, run } from '../../src/index.ts'
+import { SANDBOX_PROCESS_OVERHEAD_MB } from '../../src/policy/limits.ts'
 import { type HostWatch, watchHost } from '../helpers/host-watch.ts'
-import { TEST_TIMEOUT_MS } from '../helpers/sandboxes.ts'
+import {
+  findSandboxPids,
+  HAS_PROC,
+  readProcessCpuMs,
+  readProcessRssBytes,
+} from '../helpers/sandbox-processes.ts'
+import { openSandbox, TEST_TIMEOUT_MS } from '../helpers/sandboxes.ts'
 
+const source = (name: string) => readFileSync(new URL(name, import.meta.url), 'utf8')
+const NO_PROC = !HAS_PROC && 'needs /proc (Linux) to watch the sandbox process'
+
+/** Attacks that try many routes, each caught, so the run itself ends ok. */
 const ATTACKS = [
   'read-host-file.py',
   'write-host-file.py',
+  'delete-host-file.py',
   'start-process.py',
   'read-host-env.py',
   'js-realm-escape.py',
+  'node-stdio-handles.py',
   'network-loopback.py',
   'signal-host.py',
 ]
 
-const source = (name: string) => readFileSync(new URL(name, import.meta.url), 'utf8')
-
 describe('attacks on the host from inside a sandbox', () => {
   let host: HostWatch
+  const attackOptions = (extra: Record<string, unknown> = {}): RunOptions => ({
+    timeoutMs: 20_000,
+    mounts: [host.mount],
+    files: {
+      'params.json': JSON.stringify({ ...host.params, ...extra }),
+      '_attack.py': source('_attack.py'),
+    },
+  })
+  /** Give a connection, a signal or a file operation time to land before judging. */
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 200))
+
   before(async () => {
     host = await watchHost()
   })
@@ -30,20 +57,135 @@ describe('attacks on the host from inside a sandbox', () => {
 
   for (const attack of ATTACKS) {
     it(`${attack} has no effect on the host`, { timeout: TEST_TIMEOUT_MS }, async () => {
-      const result = await run(source(attack), {
-        filename: attack,
-        timeoutMs: 20_000,
-        files: { 'params.json': JSON.stringify(host.params), '_attack.py': source('_attack.py') },
-      })
-      // Give a connection or a signal time to land before judging.
-      await new Promise((resolve) => setTimeout(resolve, 200))
+      const result = await run(source(attack), { ...attackOptions(), filename: attack })
+      await settle()
       host.assertUntouched(result)
       assert.equal(
         result.status,
         'ok',
-        `the attack itself ran to its end: ${result.error?.traceback ?? ''}`,
+        `the attack ran to its end: ${result.error?.traceback ?? ''}`,
       )
       assert.match(result.stdout, /: raised: /, 'the attempts were made')
     })
   }
+
+  it('a reply forged on fd 3 is refused and its sandbox killed', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async (t) => {
+    const sandbox = await openSandbox(t, attackOptions())
+    const result = await sandbox.run(source('forge-reply.py'), { filename: 'forge-reply.py' })
+    host.assertUntouched(result)
+    assert.equal(result.status, 'crashed')
+    assert.match(result.error?.traceback ?? '', /not pending/)
+    assert.notEqual(result.value, 'forged')
+    assert.equal(sandbox.closed, true)
+  })
+
+  it('nothing the guest leaves behind runs while the sandbox is idle', {
+    timeout: TEST_TIMEOUT_MS,
+    skip: NO_PROC,
+  }, async (t) => {
+    const sandbox = await openSandbox(t, { timeoutMs: 1_500 })
+    const result = await sandbox.run(source('run-while-idle.py'))
+    assert.deepEqual([result.status, result.value], ['ok', 'returned'])
+    const [pid] = findSandboxPids()
+    assert.ok(pid, 'the sandbox process is found')
+    const before = readProcessCpuMs(pid) ?? 0
+    await new Promise((resolve) => setTimeout(resolve, 1_500))
+    const idleCpuMs = (readProcessCpuMs(pid) ?? 0) - before
+    assert.ok(idleCpuMs < 300, `the idle sandbox used ${idleCpuMs} ms of CPU in 1.5 s`)
+    // The leftover work runs only inside a later run that lets the event loop turn, and within
+    // that run's limit (it times out, or the interrupt landing in the leftover work ends it).
+    const started = performance.now()
+    const later = await sandbox.run('import asyncio\nawait asyncio.sleep(0.1)')
+    assert.ok(['timeout', 'crashed'].includes(later.status), later.status)
+    assert.ok(performance.now() - started < 1_500 + 1_000)
+  })
+
+  for (const memoryAttack of ['pipe', 'typed-arrays', 'wasm-grow']) {
+    it(`memory outside the Python heap (${memoryAttack}) is limited too`, {
+      timeout: TEST_TIMEOUT_MS,
+      skip: NO_PROC,
+    }, async () => {
+      const memoryMb = 64
+      let peakRss = 0
+      const watch = setInterval(() => {
+        for (const pid of findSandboxPids())
+          peakRss = Math.max(peakRss, readProcessRssBytes(pid) ?? 0)
+      }, 20)
+      let result: RunResult
+      try {
+        result = await run(source('memory-outside-heap.py'), {
+          ...attackOptions({ memoryAttack }),
+          memoryMb,
+          timeoutMs: 30_000,
+        })
+      } finally {
+        clearInterval(watch)
+      }
+      host.assertUntouched(result)
+      assert.equal(result.status, 'memory_limit', result.stdout + (result.error?.traceback ?? ''))
+      const limitMb = 2 * memoryMb + SANDBOX_PROCESS_OVERHEAD_MB
+      // The host samples every 100 ms: allow what a guest can allocate in that time on top.
+      assert.ok(
+        peakRss < (limitMb + 400) * 1024 * 1024,
+        `peak RSS ${peakRss >> 20} MiB (limit ${limitMb} MiB)`,
+      )
+    })
+  }
+
+  it('the value cap holds even when the guest raises its own', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    const code = [
+      'import signal',
+      'signal.getsignal(signal.SIGINT).__globals__["_max_value_bytes"] = 1 << 30',
+      '"v" * (1024 * 1024)',
+    ].join('\n')
+    const result = await run(code, { maxValueBytes: 1024 })
+    assert.equal(result.status, 'ok')
+    assert.equal(result.value, null)
+    assert.ok(Buffer.byteLength(result.valueRepr ?? '') <= 1024)
+  })
+
+  it('file descriptors the host inherited do not reach the sandbox', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pyward-fds-'))
+    const secretPath = join(dir, 'secret.txt')
+    const appendPath = join(dir, 'append.txt')
+    writeFileSync(secretPath, 'inherited-secret')
+    writeFileSync(appendPath, '')
+    const secretFd = openSync(secretPath, 'r')
+    const appendFd = openSync(appendPath, 'a')
+    // fds 20 and 21 of the helper host are open without close-on-exec, as fds inherited from a
+    // shell or a job runner are.
+    const stdio = [
+      'ignore',
+      'pipe',
+      'pipe',
+      ...Array.from({ length: 17 }, () => 'ignore'),
+      secretFd,
+      appendFd,
+    ]
+    const helper = fileURLToPath(new URL('../helpers/attack-host.ts', import.meta.url))
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', helper, 'inherited-fds.py', JSON.stringify({ inheritedFds: [20, 21] })],
+      { stdio: stdio as never },
+    )
+    closeSync(secretFd)
+    closeSync(appendFd)
+    let output = ''
+    child.stdout?.on('data', (chunk) => {
+      output += chunk
+    })
+    const code = await new Promise((resolve) => child.on('close', resolve))
+    assert.equal(code, 0)
+    const result = JSON.parse(output) as RunResult
+    assert.equal(result.status, 'ok', result.error?.traceback)
+    assert.match(result.stdout, /read fd 20: /)
+    assert.ok(!output.includes('inherited-secret'), 'the secret was read through an inherited fd')
+    assert.equal(readFileSync(appendPath, 'utf8'), '', 'the guest wrote through an inherited fd')
+  })
 })

@@ -6,12 +6,20 @@
  *   whose bytes and mtime must not change;
  * - a marker path the attacks try to create (by writing, or by starting `touch`);
  * - a TCP listener on 127.0.0.1 that must receive no connection;
+ * - a directory mounted read-only into the sandbox, with a victim file that must stay as it is;
  * - a secret in this host process's environment, which must never appear in any output;
  * - this process's inspector, which SIGUSR1 (`kill`, `_debugProcess`) would open.
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import inspector from 'node:inspector'
 import { type AddressInfo, createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -27,9 +35,12 @@ export interface HostWatch {
     canaryDir: string
     markerPath: string
     markerDir: string
+    mountSandboxPath: string
     port: number
     hostPid: number
   }
+  /** The read-only mount every attack gets (holding the victim file). */
+  mount: { hostPath: string; sandboxPath: string }
   /** Asserts that nothing of the host leaked or changed. */
   assertUntouched(result: RunResult): void
   close(): Promise<void>
@@ -43,6 +54,11 @@ export async function watchHost(): Promise<HostWatch> {
   const canaryStat = statSync(canaryPath)
   const markerDir = mkdtempSync(join(tmpdir(), 'pyward-marker-'))
   const markerPath = join(markerDir, 'escaped')
+  const mountDir = mkdtempSync(join(tmpdir(), 'pyward-mounted-'))
+  const victimPath = join(mountDir, 'victim.txt')
+  writeFileSync(victimPath, 'must stay')
+  const victimStat = statSync(victimPath)
+  const mount = { hostPath: mountDir, sandboxPath: '/mnt/shared' }
   const envSecret = `env-${randomBytes(12).toString('hex')}`
   process.env[HOST_SECRET_ENV] = envSecret
 
@@ -55,7 +71,16 @@ export async function watchHost(): Promise<HostWatch> {
   const port = (server.address() as AddressInfo).port
 
   return {
-    params: { canaryPath, canaryDir, markerPath, markerDir, port, hostPid: process.pid },
+    params: {
+      canaryPath,
+      canaryDir,
+      markerPath,
+      markerDir,
+      mountSandboxPath: mount.sandboxPath,
+      port,
+      hostPid: process.pid,
+    },
+    mount,
     assertUntouched(result) {
       const everything = JSON.stringify(result)
       assert.ok(!everything.includes(canarySecret), 'the canary content leaked into the result')
@@ -63,6 +88,10 @@ export async function watchHost(): Promise<HostWatch> {
       assert.equal(readFileSync(canaryPath, 'utf8'), canarySecret, 'the canary changed')
       assert.equal(statSync(canaryPath).mtimeMs, canaryStat.mtimeMs, 'the canary was touched')
       assert.equal(existsSync(markerPath), false, 'the attack created a host file')
+      assert.deepEqual(readdirSync(markerDir), [], 'the attack created a host file')
+      assert.deepEqual(readdirSync(mountDir), ['victim.txt'], 'the mounted directory changed')
+      assert.equal(readFileSync(victimPath, 'utf8'), 'must stay', 'the mounted file changed')
+      assert.equal(statSync(victimPath).mtimeMs, victimStat.mtimeMs, 'the mounted file was touched')
       assert.equal(connections, 0, 'the loopback listener received a connection')
       assert.equal(inspector.url(), undefined, "the host's inspector was opened")
     },

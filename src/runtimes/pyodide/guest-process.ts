@@ -1,14 +1,21 @@
 /**
  * Starts and ends one sandbox process. The process gets an empty environment (nothing of the
- * host's leaks in, not even PATH or HOME), no stdin, a neutral working directory, and the
- * protocol on fd 3. Its own stdout/stderr are not the guest's output (that travels on fd 3): they
- * only carry Node's crash messages, kept in a small bounded buffer for diagnostics.
+ * host's leaks in, not even PATH or HOME), /dev/null as stdin and stdout, a neutral working
+ * directory, the protocol on fd 3, and nothing else: every file descriptor the host has open
+ * without close-on-exec (inherited from whatever started the host) is replaced by /dev/null in the
+ * child, because Node's fd-based calls are not covered by the permission model (measured: a guest
+ * read and wrote host files through such fds). Its stderr only carries Node's crash messages,
+ * kept in a bounded buffer for diagnostics; the guest's output travels on fd 3.
  *
  * @module
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process'
+import { closeSync, openSync } from 'node:fs'
 import type { Duplex } from 'node:stream'
-import { readProcessCpuMs } from './process-cpu.js'
+import { findHighestOpenFd, readProcessCpuMs, readProcessRssBytes } from './process-stats.js'
+
+/** Where no fd list can be read, cover this many. */
+const FALLBACK_FD_COUNT = 256
 
 /** Enough of Node's crash report to hold the error and its stack after a minified source line. */
 const DIAGNOSTICS_BYTES = 64 * 1024
@@ -29,18 +36,21 @@ export class GuestProcess {
   #lastCpuMs = 0
 
   constructor(command: string, args: readonly string[]) {
-    this.#child = spawn(command, args, {
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-      env: {},
-      cwd: '/',
-      windowsHide: true,
-    })
-    this.socket = this.#child.stdio[3] as Duplex
-    for (const stream of [this.#child.stdout, this.#child.stderr]) {
-      stream?.on('data', (chunk: Buffer) => {
-        this.#diagnostics = (this.#diagnostics + chunk.toString('utf8')).slice(-DIAGNOSTICS_BYTES)
+    const devNull = openSync('/dev/null', 'r+')
+    try {
+      this.#child = spawn(command, args, {
+        stdio: sandboxStdio(devNull),
+        env: {},
+        cwd: '/',
+        windowsHide: true,
       })
+    } finally {
+      closeSync(devNull)
     }
+    this.socket = this.#child.stdio[3] as Duplex
+    this.#child.stderr?.on('data', (chunk: Buffer) => {
+      this.#diagnostics = (this.#diagnostics + chunk.toString('utf8')).slice(-DIAGNOSTICS_BYTES)
+    })
     this.exited = new Promise((resolve) => {
       this.#child.once('exit', (code, signal) => {
         this.#exit = { code, signal }
@@ -79,6 +89,12 @@ export class GuestProcess {
     return this.#lastCpuMs
   }
 
+  /** Resident memory of the process (Linux), or null. */
+  rssBytes(): number | null {
+    const pid = this.#child.pid
+    return pid === undefined || this.#exit !== null ? null : readProcessRssBytes(pid)
+  }
+
   /** SIGKILL: a sandbox is never asked to stop, it is stopped. Resolves once it is gone. */
   async kill(): Promise<ProcessExit> {
     if (this.#exit === null) {
@@ -87,4 +103,10 @@ export class GuestProcess {
     }
     return this.exited
   }
+}
+
+/** 0 and 1: /dev/null; 2: diagnostics; 3: the protocol; every other inheritable fd: /dev/null. */
+function sandboxStdio(devNull: number): StdioOptions {
+  const highest = Math.max(findHighestOpenFd() ?? FALLBACK_FD_COUNT, 3)
+  return ['ignore', 'ignore', 'pipe', 'pipe', ...Array.from({ length: highest - 3 }, () => devNull)]
 }

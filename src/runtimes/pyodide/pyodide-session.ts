@@ -8,12 +8,14 @@
  * @module
  */
 import { Buffer } from 'node:buffer'
+import { randomBytes } from 'node:crypto'
 import { SandboxError } from '../../errors.js'
-import { MAX_FILE_BYTES, SCRATCH_DIR } from '../../policy/limits.js'
+import { MAX_FILE_BYTES, SANDBOX_PROCESS_OVERHEAD_MB, SCRATCH_DIR } from '../../policy/limits.js'
 import type { ResolvedPolicy } from '../../policy/resolve-policy.js'
 import { HostChannel } from '../../protocol/host-channel.js'
 import type { FileEntry, HostRequest, SandboxMessage } from '../../protocol/messages.js'
 import { PROTOCOL_VERSION } from '../../protocol/version.js'
+import { boundOutcome } from '../bound-outcome.js'
 import { OutputCapture } from '../output-capture.js'
 import type { IsolationLayer, RunReport, RunRequestOptions, RuntimeSession } from '../runtime.js'
 import { buildGuestArgs, detectPermissionFlag } from './guest-command.js'
@@ -26,6 +28,8 @@ export const KILL_GRACE_MS = 500
 const OUTPUT_GRACE_MS = 250
 /** A sandbox that is not ready by then is killed (a cold Pyodide start takes ~3 s here). */
 const START_TIMEOUT_MS = 60_000
+/** How often the host reads a running sandbox's resident memory. */
+const MEMORY_WATCH_MS = 100
 /** File requests are answered at once by an idle sandbox; one that does not is broken. */
 const FILE_REQUEST_TIMEOUT_MS = 30_000
 
@@ -41,7 +45,7 @@ type RequestBody = HostRequest extends infer R
   : never
 
 interface Pending {
-  id: number
+  id: string
   resolve(settled: Settled): void
   capture?: OutputCapture
 }
@@ -53,7 +57,8 @@ export class PyodideSession implements RuntimeSession {
   readonly #process: GuestProcess
   readonly #channel: HostChannel
   #closedReason: string | null = null
-  #nextId = 1
+  /** Set when the sandbox broke the protocol: the run it was in is reported as a crash. */
+  #violation: string | null = null
   #pending: Pending | null = null
   #queue: Promise<unknown> = Promise.resolve()
   #hello: { resolve(): void; reject(error: Error): void } | null = null
@@ -199,12 +204,16 @@ export class PyodideSession implements RuntimeSession {
     if (options.signal?.aborted) return { ...emptyReport(capture), stoppedBy: 'abort' }
     const startedAt = performance.now()
     const cpuBefore = this.#process.cpuMs()
-    let stoppedBy: RunReport['stoppedBy'] = null
-    const stopFor = (reason: NonNullable<RunReport['stoppedBy']>) => {
+    // Assigned from timers and listeners, so TypeScript cannot follow it: say its type outright.
+    let stoppedBy = null as keyof typeof STOP_REASONS | null
+    const stopFor = (reason: keyof typeof STOP_REASONS) => {
       stoppedBy ??= reason
       this.#settlePending({ type: 'stopped' })
     }
-    const timers = [setTimeout(() => stopFor('timeout'), body.timeoutMs + KILL_GRACE_MS)]
+    const timers = [
+      setTimeout(() => stopFor('timeout'), body.timeoutMs + KILL_GRACE_MS),
+      this.#watchMemory(() => stopFor('memory')),
+    ]
     const onAbort = () => stopFor('abort')
     options.signal?.addEventListener('abort', onAbort, { once: true })
     this.#onOverflow = () => timers.push(setTimeout(() => stopFor('output'), OUTPUT_GRACE_MS))
@@ -217,7 +226,7 @@ export class PyodideSession implements RuntimeSession {
     const report = emptyReport(capture)
     switch (settled.type) {
       case 'outcome':
-        report.outcome = settled.outcome
+        report.outcome = boundOutcome(settled.outcome, this.#policy.maxValueBytes)
         report.memoryCapHit = settled.memoryCapHit
         report.heapBytes = settled.heapBytes
         report.stdoutTruncated ||= settled.stdoutTruncated
@@ -232,6 +241,10 @@ export class PyodideSession implements RuntimeSession {
         report.processExit = {
           ...settled.exit,
           diagnostics: this.#process.diagnostics || (this.#closedReason ?? ''),
+        }
+        if (this.#violation !== null) {
+          report.stoppedBy = 'violation'
+          report.processExit.diagnostics = this.#violation
         }
         break
       case 'stopped':
@@ -252,6 +265,20 @@ export class PyodideSession implements RuntimeSession {
     return report
   }
 
+  /**
+   * The backstop for memory the Python heap cap does not see (JavaScript buffers of the guest's
+   * realm, pipes, wasm memories of its own): the whole process is killed past the Python heap,
+   * the file quota and the runtime's own overhead together. Only during runs: an idle sandbox
+   * cannot run anything.
+   */
+  #watchMemory(onExceeded: () => void): NodeJS.Timeout {
+    const limitBytes = (2 * this.#policy.memoryMb + SANDBOX_PROCESS_OVERHEAD_MB) * 1024 * 1024
+    return setInterval(() => {
+      const rss = this.#process.rssBytes()
+      if (rss !== null && rss > limitBytes) onExceeded()
+    }, MEMORY_WATCH_MS)
+  }
+
   /** Set during a run: called the first time a stream passes its cap. */
   #onOverflow: () => void = () => {}
 
@@ -260,7 +287,7 @@ export class PyodideSession implements RuntimeSession {
    * host stops it: the one pending request is settled from those three places, never raced.
    */
   #request(body: RequestBody, capture?: OutputCapture): Promise<Settled> {
-    const id = this.#nextId++
+    const id = randomBytes(16).toString('hex')
     return new Promise<Settled>((resolve) => {
       if (this.#process.hasExited) {
         resolve({ type: 'processExit', exit: { code: null, signal: null } })
@@ -362,6 +389,7 @@ export class PyodideSession implements RuntimeSession {
   }
 
   #onViolation(reason: string): void {
+    this.#violation ??= reason
     this.#channel.stop()
     this.#hello?.reject(new Error(reason))
     void this.#kill(reason)
@@ -398,6 +426,7 @@ function emptyReport(capture: OutputCapture): RunReport {
 
 const STOP_REASONS = {
   timeout: 'it was killed after a run passed its time limit',
+  memory: 'it was killed after its process passed its memory limit',
   output: 'it was killed after a run passed its output limit',
   abort: 'it was killed when the run was aborted',
 } as const

@@ -236,10 +236,12 @@ def _safe_str(value):
 
 
 def _bounded(text):
+    """At most _max_value_bytes of UTF-8, ending in "…" when cut (the host cuts the same way)."""
     encoded = text.encode("utf-8", "surrogatepass")
     if len(encoded) <= _max_value_bytes:
         return text
-    return encoded[: _max_value_bytes].decode("utf-8", "ignore") + "…"
+    room = max(0, _max_value_bytes - len("…".encode()))
+    return encoded[:room].decode("utf-8", "ignore") + "…"
 
 
 def _dump(outcome):

@@ -1,38 +1,51 @@
 /**
  * The sandbox's end of the protocol channel: fd 3, a socket the host created for this sandbox
- * alone. Writes are synchronous on purpose: Python runs synchronously on this thread, so output
- * must leave while it runs (streaming), and a slow host must slow the guest down (backpressure)
- * instead of piling output up in memory.
+ * alone. Both directions are synchronous on purpose:
+ *
+ * - Writes: Python runs synchronously on this thread, so output must leave while it runs
+ *   (streaming), and a slow host must slow the guest down (backpressure) instead of piling output
+ *   up in memory.
+ * - Reads: between requests the thread blocks in read(2). The event loop does not turn, so no
+ *   timer, callback or promise the guest left behind can run while the sandbox is idle: guest code
+ *   runs only inside a request, under that request's limits.
  *
  * @module
  */
-
 import { Buffer } from 'node:buffer'
-import { read, writeSync } from 'node:fs'
+import { readSync, writeSync } from 'node:fs'
 import {
   encodeFrameHeader,
   encodeMessageFrame,
   FRAME_KIND,
+  type Frame,
   FrameDecoder,
 } from '../../../protocol/frame.js'
 import type { HostMessage } from '../../../protocol/messages.js'
 
 export const CHANNEL_FD = 3
 
-/** Messages from the host, in order, as an async iterator that ends when the host hangs up. */
-export async function* readHostMessages(fd = CHANNEL_FD): AsyncGenerator<HostMessage> {
-  const decoder = new FrameDecoder()
-  const buffer = Buffer.allocUnsafe(1024 * 1024)
-  for (;;) {
-    const bytes = await new Promise<number>((resolve, reject) =>
-      read(fd, buffer, 0, buffer.byteLength, null, (error, count) =>
-        error ? reject(error) : resolve(count),
-      ),
-    )
-    if (bytes === 0) return
-    for (const frame of decoder.push(Buffer.from(buffer.subarray(0, bytes)))) {
-      if (frame.kind === FRAME_KIND.message)
-        yield JSON.parse(frame.payload.toString('utf8')) as HostMessage
+/** Reads the host's messages one at a time, blocking until the next one is complete. */
+export class HostReader {
+  readonly #fd: number
+  readonly #decoder = new FrameDecoder()
+  readonly #buffer = Buffer.allocUnsafe(1024 * 1024)
+  readonly #ready: Frame[] = []
+
+  constructor(fd = CHANNEL_FD) {
+    this.#fd = fd
+  }
+
+  /** The next message, or null once the host has hung up. */
+  next(): HostMessage | null {
+    for (;;) {
+      const frame = this.#ready.shift()
+      if (frame?.kind === FRAME_KIND.message) {
+        return JSON.parse(frame.payload.toString('utf8')) as HostMessage
+      }
+      if (frame) continue
+      const bytes = readBlocking(this.#fd, this.#buffer)
+      if (bytes === 0) return null
+      this.#ready.push(...this.#decoder.push(Buffer.from(this.#buffer.subarray(0, bytes))))
     }
   }
 }
@@ -52,4 +65,18 @@ export function sendOutput(stream: 'stdout' | 'stderr', bytes: Uint8Array, fd = 
 function writeAll(fd: number, bytes: Uint8Array): void {
   let offset = 0
   while (offset < bytes.byteLength) offset += writeSync(fd, bytes, offset)
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4))
+
+/** read(2) that waits: the socket is blocking, but should it ever be non-blocking, poll gently. */
+function readBlocking(fd: number, buffer: Buffer): number {
+  for (;;) {
+    try {
+      return readSync(fd, buffer, 0, buffer.byteLength, null)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error
+      Atomics.wait(pause, 0, 0, 5)
+    }
+  }
 }

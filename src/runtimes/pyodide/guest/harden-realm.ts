@@ -10,10 +10,61 @@
  *
  * @module
  */
+import { Buffer } from 'node:buffer'
 import childProcess from 'node:child_process'
-import { constants as fsConstants } from 'node:fs'
+import { constants as fsConstants, writeSync } from 'node:fs'
 import { syncBuiltinESMExports } from 'node:module'
 import { constants as osConstants } from 'node:os'
+
+/** What the sandbox may write to its own stderr (Node's and Pyodide's messages) in all. */
+const DIAGNOSTICS_BYTES = 64 * 1024
+
+/**
+ * Replaces process.stdin/stdout/stderr before anything creates them. Node's stdio objects are the
+ * guest's way into Node internals: a pipe's net.Socket hands out the Socket, Pipe and TCP classes
+ * (measured: network connections, listening sockets, and host files created and deleted through
+ * Pipe.bind), and stdin's ReadStream holds the whole `fs` module. The stand-ins only write
+ * diagnostics to fd 2 (the host keeps a bounded tail), up to a fixed total. Must run first.
+ */
+export function replaceStdio(): void {
+  let budget = DIAGNOSTICS_BYTES
+  const diagnostics = (chunk: unknown): boolean => {
+    const text = typeof chunk === 'string' ? chunk : String(chunk)
+    if (budget > 0) {
+      const bytes = Buffer.from(text).subarray(0, budget)
+      budget -= bytes.byteLength
+      try {
+        writeSync(2, bytes)
+      } catch {
+        budget = 0
+      }
+    }
+    return true
+  }
+  const stream = (fd: number) => {
+    const self: Record<string, unknown> = {
+      fd,
+      isTTY: false,
+      writable: fd !== 0,
+      readable: fd === 0,
+    }
+    const chain = () => self
+    Object.assign(self, { write: diagnostics, end: chain, on: chain, once: chain, off: chain })
+    Object.assign(self, { removeListener: chain, emit: () => false, cork: chain, uncork: chain })
+    return Object.freeze(self)
+  }
+  for (const [name, fd] of [
+    ['stdin', 0],
+    ['stdout', 1],
+    ['stderr', 2],
+  ] as const) {
+    Object.defineProperty(process, name, {
+      value: stream(fd),
+      writable: false,
+      configurable: false,
+    })
+  }
+}
 
 /**
  * Emscripten's NODEFS calls `process.binding('constants')`, which the permission model refuses.
@@ -80,6 +131,21 @@ const PROCESS_MEMBERS_TO_REMOVE = [
   'openStdin',
 ] as const
 
+/**
+ * `chdir` lets the guest make relative host paths mean what it wants. Pyodide assigns
+ * `process.chdir` itself (loading `pyodide.http` does), so it stays writable, but what it holds
+ * refuses.
+ */
+function refuseChdir(): void {
+  Object.defineProperty(process, 'chdir', {
+    value: () => {
+      throw new Error('pyward: process.chdir is not available in the sandbox')
+    },
+    writable: true,
+    configurable: false,
+  })
+}
+
 /** Network clients a guest could otherwise use from the realm. */
 const GLOBALS_TO_REMOVE = ['fetch', 'WebSocket', 'EventSource', 'require', 'module'] as const
 
@@ -96,6 +162,7 @@ export function hardenRealm(pyodide: object): void {
   const internals = (pyodide as { _api?: object })._api
   if (internals) for (const name of PYODIDE_INTERNALS_TO_REMOVE) removeMember(internals, name)
   for (const name of PROCESS_MEMBERS_TO_REMOVE) removeMember(process, name)
+  refuseChdir()
   // The sandbox process starts with an empty environment already; this keeps it that way for
   // anything Node or Pyodide would copy into it later.
   Object.defineProperty(process, 'env', {

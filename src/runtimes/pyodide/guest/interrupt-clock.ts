@@ -6,7 +6,8 @@
  * sandbox's permission model forbids anyway).
  *
  * The interrupt fires at the deadline and again every {@link REFIRE_MS} while the code keeps
- * running (code that swallows the exception gets it again). The hard half is the host's SIGKILL.
+ * running (code that swallows the exception gets it again), and only while a run is armed, so it
+ * never lands in the sandbox's own calls between runs. The hard half is the host's SIGKILL.
  *
  * @module
  */
@@ -24,14 +25,18 @@ export interface InterruptClock {
   disarm(): void
 }
 
-export function createInterruptClock(): InterruptClock {
+/** `mustStop` is asked on every poll too: a reason to stop that is not the clock's. */
+export function createInterruptClock(mustStop: () => boolean = () => false): InterruptClock {
+  let armed = false
   let deadline = Number.POSITIVE_INFINITY
+  let quietUntil = 0
   const buffer = {
     length: 1,
     get 0() {
+      if (!armed) return 0
       const now = performance.now()
-      if (now < deadline) return 0
-      deadline = now + REFIRE_MS
+      if (now < quietUntil || (now < deadline && !mustStop())) return 0
+      quietUntil = now + REFIRE_MS
       return SIGINT
     },
     set 0(_value: number) {
@@ -41,13 +46,16 @@ export function createInterruptClock(): InterruptClock {
   return {
     buffer,
     arm(timeoutMs) {
+      armed = true
       deadline = performance.now() + timeoutMs
+      quietUntil = 0
     },
     fireNow() {
       deadline = 0
+      quietUntil = 0
     },
     disarm() {
-      deadline = Number.POSITIVE_INFINITY
+      armed = false
     },
   }
 }

@@ -13,13 +13,18 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { PyodideAPI } from 'pyodide'
-import type { HostMessage, HostRequest, InitMessage, Outcome } from '../../../protocol/messages.js'
+import type { HostRequest, InitMessage, Outcome } from '../../../protocol/messages.js'
 import { PROTOCOL_VERSION } from '../../../protocol/version.js'
 import type { EmscriptenFs, ErrnoCodes } from './emscripten-fs.js'
 import { installFileQuota } from './file-quota.js'
-import { readHostMessages, sendMessage } from './guest-channel.js'
+import { HostReader, sendMessage } from './guest-channel.js'
 import { GuestFiles, mountReadOnly } from './guest-files.js'
-import { denyChildProcesses, hardenRealm, shimProcessBinding } from './harden-realm.js'
+import {
+  denyChildProcesses,
+  hardenRealm,
+  replaceStdio,
+  shimProcessBinding,
+} from './harden-realm.js'
 import { createInterruptClock, REFIRE_MS } from './interrupt-clock.js'
 import { installMemoryCap } from './memory-cap.js'
 import { createRunIo } from './run-io.js'
@@ -41,16 +46,17 @@ if (!pyodideDir) throw new Error('usage: main.js <pyodide dir>')
 // An exception that escapes to the event loop (from Pyodide's async machinery, say) would end
 // this process with a report the host cannot use: say what it was, on stderr for the host's
 // diagnostics, and as the current run's outcome.
-let currentRequestId: number | null = null
+let currentRequestId: string | null = null
 process.on('uncaughtException', reportEscapedError)
 process.on('unhandledRejection', reportEscapedError)
 
+replaceStdio()
 shimProcessBinding()
 denyChildProcesses()
-const messages = readHostMessages()
-const init = await readInit(messages)
+const host = new HostReader()
+const init = readInit(host)
 const memory = installMemoryCap(init.memoryCapBytes)
-const clock = createInterruptClock()
+const clock = createInterruptClock(() => memory.overCap())
 const io = createRunIo(init.maxOutputBytes, clock)
 
 let pyodide: PyodideAPI
@@ -69,6 +75,7 @@ try {
   pyodide.setStderr(io.stderr)
   pyodide.setStdin(io.stdin)
   pyodide.setInterruptBuffer(clock.buffer as unknown as Int32Array)
+  memory.watch(heapOf(pyodide))
   const fs = pyodide.FS as unknown as EmscriptenFs
   const errno = pyodide.ERRNO_CODES as unknown as ErrnoCodes
   installFileQuota(fs, errno, init.memoryCapBytes)
@@ -96,7 +103,9 @@ sendMessage({
   pyodideVersion: pyodide.version,
 })
 
-for await (const message of messages) {
+// Serve requests until the host hangs up. Between requests this thread blocks in read(2): nothing
+// the guest scheduled can run while the sandbox is idle.
+for (let message = host.next(); message !== null; message = host.next()) {
   if (message.type === 'init') continue
   currentRequestId = message.id
   const reply = await handle(message)
@@ -110,17 +119,24 @@ for await (const message of messages) {
     break
   }
 }
+process.exit(0)
 
-async function readInit(stream: AsyncGenerator<HostMessage>): Promise<InitMessage> {
-  const first = await stream.next()
-  if (
-    first.done ||
-    first.value.type !== 'init' ||
-    first.value.protocolVersion !== PROTOCOL_VERSION
-  ) {
+function readInit(reader: HostReader): InitMessage {
+  const first = reader.next()
+  if (first?.type !== 'init' || first.protocolVersion !== PROTOCOL_VERSION) {
     throw new Error('pyward sandbox: the host did not start with a matching init message')
   }
-  return first.value
+  return first
+}
+
+/** Pyodide's WebAssembly memory (its Python heap). */
+function heapOf(py: PyodideAPI): { readonly buffer: ArrayBuffer } {
+  return {
+    get buffer() {
+      return (py as unknown as { _module: { HEAP8: Int8Array } })._module.HEAP8
+        .buffer as ArrayBuffer
+    },
+  }
 }
 
 /** Loads driver.py as its own module (not in `__main__`) and configures the session. */
@@ -183,13 +199,20 @@ async function runRequest(
     clock.disarm()
     io.end()
   }
+  if (memory.overCap()) {
+    // Memory never shrinks: this interpreter stays over its limit, so it must not be used again.
+    outcome = {
+      kind: 'fatal',
+      message: 'the Python heap grew past the memory limit outside the allocator',
+    }
+  }
   return {
     type: 'outcome' as const,
     outcome,
-    memoryCapHit: memory.hit,
+    memoryCapHit: memory.hit || memory.overCap(),
     stdoutTruncated: io.truncated.stdout,
     stderrTruncated: io.truncated.stderr,
-    heapBytes: (pyodide as unknown as { _module: { HEAP8: Int8Array } })._module.HEAP8.byteLength,
+    heapBytes: heapOf(pyodide).buffer.byteLength,
   }
 }
 

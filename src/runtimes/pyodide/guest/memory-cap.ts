@@ -14,6 +14,14 @@ const WASM_PAGE_BYTES = 65_536
 export interface MemoryCap {
   /** True once a grow past the cap was refused since the last reset. */
   readonly hit: boolean
+  /**
+   * True if the heap is larger than the cap anyway. The hook only sees `Memory.prototype.grow`;
+   * wasm code of the guest's own can run the `memory.grow` instruction on Pyodide's memory
+   * (measured: a 70-byte module grew it to 1 GiB). Checked on every interrupt poll.
+   */
+  overCap(): boolean
+  /** Which memory to check in overCap(): Pyodide's heap, once it exists. */
+  watch(memory: { readonly buffer: ArrayBuffer }): void
   reset(): void
 }
 
@@ -29,6 +37,7 @@ export function installMemoryCap(capBytes: number): MemoryCap {
   ).WebAssembly.Memory.prototype
   const originalGrow = memoryPrototype.grow
   let hit = false
+  let watched: { readonly buffer: ArrayBuffer } | null = null
   memoryPrototype.grow = function grow(this: WasmMemory, deltaPages: number) {
     if (this.buffer.byteLength + deltaPages * WASM_PAGE_BYTES > capBytes) {
       hit = true
@@ -39,6 +48,12 @@ export function installMemoryCap(capBytes: number): MemoryCap {
   return {
     get hit() {
       return hit
+    },
+    overCap() {
+      return watched !== null && watched.buffer.byteLength > capBytes
+    },
+    watch(memory) {
+      watched = memory
     },
     reset() {
       hit = false

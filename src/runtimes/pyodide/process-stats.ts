@@ -1,0 +1,47 @@
+/**
+ * What the host reads about a sandbox process from /proc, so the guest cannot misreport it.
+ * Linux only; elsewhere these return null and the callers do without.
+ *
+ * @module
+ */
+import { readdirSync, readFileSync } from 'node:fs'
+
+/** Linux reports utime/stime in clock ticks; USER_HZ is 100 on every architecture Node runs on. */
+const TICKS_PER_SECOND = 100
+
+/** User + system CPU time of all threads of `pid`. */
+export function readProcessCpuMs(pid: number): number | null {
+  const stat = readProc(`/proc/${pid}/stat`)
+  if (stat === null) return null
+  // The command name (field 2) may hold spaces and parentheses: parse after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const ticks = Number(fields[11]) + Number(fields[12])
+  return Number.isFinite(ticks) ? (ticks * 1000) / TICKS_PER_SECOND : null
+}
+
+/** Resident memory of `pid`, in bytes. */
+export function readProcessRssBytes(pid: number): number | null {
+  const status = readProc(`/proc/${pid}/status`)
+  const kib = status === null ? null : /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]
+  return kib ? Number(kib) * 1024 : null
+}
+
+/** The highest file descriptor this process has open (which a child could inherit), or null. */
+export function findHighestOpenFd(): number | null {
+  for (const dir of ['/proc/self/fd', '/dev/fd']) {
+    try {
+      return Math.max(...readdirSync(dir).map(Number).filter(Number.isInteger))
+    } catch {
+      // not this platform's way
+    }
+  }
+  return null
+}
+
+function readProc(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    return null
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * A host process of its own for attacks that need a host set up in a way a test process cannot
+ * set itself up (e.g. with file descriptors open without close-on-exec). Usage:
+ *   node --import tsx attack-host.ts <attack.py> <params JSON>
+ * Prints the RunResult as JSON.
+ */
+import { readFileSync } from 'node:fs'
+import { run } from '../../src/index.ts'
+
+const [attack, params] = process.argv.slice(2) as [string, string]
+const attacks = new URL('../attacks/', import.meta.url)
+const result = await run(readFileSync(new URL(attack, attacks), 'utf8'), {
+  filename: attack,
+  timeoutMs: 20_000,
+  files: {
+    'params.json': params,
+    '_attack.py': readFileSync(new URL('_attack.py', attacks), 'utf8'),
+  },
+})
+process.stdout.write(JSON.stringify(result))
