@@ -31,19 +31,22 @@ export function addPolicyFlags(command: Command): Command {
       new Option(
         '--timeout <seconds>',
         'wall-clock limit of each run; a soft interrupt, then the sandbox is killed',
-      ).default(String(limits.DEFAULT_TIMEOUT_MS / 1000)),
+      ).default(String(limits.DEFAULT_TIMEOUT_MS / 1000), `${limits.DEFAULT_TIMEOUT_MS / 1000} s`),
     )
     .addOption(
       new Option(
         '--memory <MB>',
         'memory for the Python heap; past it, allocations raise MemoryError',
-      ).default(String(limits.DEFAULT_MEMORY_MB)),
+      ).default(String(limits.DEFAULT_MEMORY_MB), `${limits.DEFAULT_MEMORY_MB} MB`),
     )
     .addOption(
       new Option(
         '--max-output <bytes>',
         'bytes of stdout and of stderr kept, each; past it the run stops',
-      ).default(String(limits.DEFAULT_MAX_OUTPUT_BYTES)),
+      ).default(
+        String(limits.DEFAULT_MAX_OUTPUT_BYTES),
+        `${limits.DEFAULT_MAX_OUTPUT_BYTES} bytes`,
+      ),
     )
     .addOption(
       new Option(

@@ -154,9 +154,9 @@ describe('the pyward command', { timeout: TEST_TIMEOUT_MS * 4 }, () => {
     assert.match(top.stdout, /repl/)
     const help = (await pyward(['run', '--help'])).stdout
     for (const pattern of [
-      /--timeout <seconds>.*\(default: "5"\)/s,
-      /--memory <MB>.*\(default: "200"\)/s,
-      /--max-output <bytes>.*\(default: "65536"\)/s,
+      /--timeout <seconds>.*\(default: 5 s\)/s,
+      /--memory <MB>.*\(default: 200 MB\)/s,
+      /--max-output <bytes>.*\(default: 65536 bytes\)/s,
       /--stdin/,
       /--mount .*\(default: none\)/s,
       /--env .*\(default: none\)/s,
