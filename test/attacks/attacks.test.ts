@@ -11,18 +11,10 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { type RunOptions, type RunResult, run } from '../../src/index.ts'
-import { SANDBOX_PROCESS_OVERHEAD_MB } from '../../src/policy/limits.ts'
 import { type HostWatch, watchHost } from '../helpers/host-watch.ts'
-import {
-  findSandboxPids,
-  HAS_PROC,
-  readProcessCpuMs,
-  readProcessRssBytes,
-} from '../helpers/sandbox-processes.ts'
 import { openSandbox, TEST_TIMEOUT_MS } from '../helpers/sandboxes.ts'
 
 const source = (name: string) => readFileSync(new URL(name, import.meta.url), 'utf8')
-const NO_PROC = !HAS_PROC && 'needs /proc (Linux) to watch the sandbox process'
 
 /** Attacks that try many routes, each caught, so the run itself ends ok. */
 const ATTACKS = [
@@ -34,6 +26,7 @@ const ATTACKS = [
   'js-realm-escape.py',
   'node-stdio-handles.py',
   'network-loopback.py',
+  'network-undici.py',
   'signal-host.py',
 ]
 
@@ -80,59 +73,6 @@ describe('attacks on the host from inside a sandbox', () => {
     assert.notEqual(result.value, 'forged')
     assert.equal(sandbox.closed, true)
   })
-
-  it('nothing the guest leaves behind runs while the sandbox is idle', {
-    timeout: TEST_TIMEOUT_MS,
-    skip: NO_PROC,
-  }, async (t) => {
-    const sandbox = await openSandbox(t, { timeoutMs: 1_500 })
-    const result = await sandbox.run(source('run-while-idle.py'))
-    assert.deepEqual([result.status, result.value], ['ok', 'returned'])
-    const [pid] = findSandboxPids()
-    assert.ok(pid, 'the sandbox process is found')
-    const before = readProcessCpuMs(pid) ?? 0
-    await new Promise((resolve) => setTimeout(resolve, 1_500))
-    const idleCpuMs = (readProcessCpuMs(pid) ?? 0) - before
-    assert.ok(idleCpuMs < 300, `the idle sandbox used ${idleCpuMs} ms of CPU in 1.5 s`)
-    // The leftover work runs only inside a later run that lets the event loop turn, and within
-    // that run's limit (it times out, or the interrupt landing in the leftover work ends it).
-    const started = performance.now()
-    const later = await sandbox.run('import asyncio\nawait asyncio.sleep(0.1)')
-    assert.ok(['timeout', 'crashed'].includes(later.status), later.status)
-    assert.ok(performance.now() - started < 1_500 + 1_000)
-  })
-
-  for (const memoryAttack of ['pipe', 'typed-arrays', 'wasm-grow']) {
-    it(`memory outside the Python heap (${memoryAttack}) is limited too`, {
-      timeout: TEST_TIMEOUT_MS,
-      skip: NO_PROC,
-    }, async () => {
-      const memoryMb = 64
-      let peakRss = 0
-      const watch = setInterval(() => {
-        for (const pid of findSandboxPids())
-          peakRss = Math.max(peakRss, readProcessRssBytes(pid) ?? 0)
-      }, 20)
-      let result: RunResult
-      try {
-        result = await run(source('memory-outside-heap.py'), {
-          ...attackOptions({ memoryAttack }),
-          memoryMb,
-          timeoutMs: 30_000,
-        })
-      } finally {
-        clearInterval(watch)
-      }
-      host.assertUntouched(result)
-      assert.equal(result.status, 'memory_limit', result.stdout + (result.error?.traceback ?? ''))
-      const limitMb = 2 * memoryMb + SANDBOX_PROCESS_OVERHEAD_MB
-      // The host samples every 100 ms: allow what a guest can allocate in that time on top.
-      assert.ok(
-        peakRss < (limitMb + 400) * 1024 * 1024,
-        `peak RSS ${peakRss >> 20} MiB (limit ${limitMb} MiB)`,
-      )
-    })
-  }
 
   it('the value cap holds even when the guest raises its own', {
     timeout: TEST_TIMEOUT_MS,

@@ -22,8 +22,13 @@ describe('a crashed or killed sandbox', { timeout: TEST_TIMEOUT_MS * 3 }, () => 
         (status, exitCode) => assert.deepEqual([status, exitCode], ['error', 7]),
       ],
       [
-        'process.abort()',
-        'import js\njs.process.abort()',
+        'an error escaping to the event loop',
+        [
+          'import asyncio, js',
+          'from pyodide.ffi import create_proxy',
+          'js.setTimeout(create_proxy(lambda: 1 / 0), 0)',
+          'await asyncio.sleep(0.2)',
+        ].join('\n'),
         (status) => assert.equal(status, 'crashed'),
       ],
       [

@@ -48,3 +48,22 @@ export function detectPermissionFlag(): GuestCommandOptions['permissionFlag'] {
     ? '--permission'
     : '--experimental-permission'
 }
+
+/**
+ * Starts the sandbox through `/bin/sh`, only to set two resource limits before it execs Node
+ * (Node cannot set a child's limits): no core dumps (a crashing sandbox would otherwise leave its
+ * memory in a file: measured, 450 MB written at / as root) and no file growth (the sandbox writes
+ * no file; should a way to create one be found, the file stays empty). Without a shell, the
+ * command is returned as it is.
+ */
+export function withResourceLimits(
+  shell: string | null,
+  command: string,
+  args: readonly string[],
+): { command: string; args: string[] } {
+  if (shell === null) return { command, args: [...args] }
+  return {
+    command: shell,
+    args: ['-c', 'ulimit -c 0 && ulimit -f 0 && exec "$0" "$@"', command, ...args],
+  }
+}

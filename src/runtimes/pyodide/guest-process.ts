@@ -14,6 +14,11 @@ import { closeSync, openSync } from 'node:fs'
 import type { Duplex } from 'node:stream'
 import { findHighestOpenFd, readProcessCpuMs, readProcessRssBytes } from './process-stats.js'
 
+/** Past this much of its stderr, the host stops reading it: a flood costs the host nothing more. */
+const DIAGNOSTICS_READ_LIMIT = 1024 * 1024
+/** libuv's worker threads run on after a run returns; one is all the sandbox may have. */
+const SANDBOX_THREADPOOL_SIZE = '1'
+
 /** Where no fd list can be read, cover this many. */
 const FALLBACK_FD_COUNT = 256
 
@@ -40,7 +45,9 @@ export class GuestProcess {
     try {
       this.#child = spawn(command, args, {
         stdio: sandboxStdio(devNull),
-        env: {},
+        // Nothing of the host's: only Node's own setting for this process, which the guest's
+        // process.env and os.environ never show.
+        env: { UV_THREADPOOL_SIZE: SANDBOX_THREADPOOL_SIZE },
         cwd: '/',
         windowsHide: true,
       })
@@ -48,8 +55,11 @@ export class GuestProcess {
       closeSync(devNull)
     }
     this.socket = this.#child.stdio[3] as Duplex
+    let diagnosticsRead = 0
     this.#child.stderr?.on('data', (chunk: Buffer) => {
       this.#diagnostics = (this.#diagnostics + chunk.toString('utf8')).slice(-DIAGNOSTICS_BYTES)
+      diagnosticsRead += chunk.byteLength
+      if (diagnosticsRead > DIAGNOSTICS_READ_LIMIT) this.#child.stderr?.destroy()
     })
     this.exited = new Promise((resolve) => {
       this.#child.once('exit', (code, signal) => {

@@ -9,6 +9,7 @@
  */
 import { Buffer } from 'node:buffer'
 import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { SandboxError } from '../../errors.js'
 import { MAX_FILE_BYTES, SANDBOX_PROCESS_OVERHEAD_MB, SCRATCH_DIR } from '../../policy/limits.js'
 import type { ResolvedPolicy } from '../../policy/resolve-policy.js'
@@ -18,8 +19,9 @@ import { PROTOCOL_VERSION } from '../../protocol/version.js'
 import { boundOutcome } from '../bound-outcome.js'
 import { OutputCapture } from '../output-capture.js'
 import type { IsolationLayer, RunReport, RunRequestOptions, RuntimeSession } from '../runtime.js'
-import { buildGuestArgs, detectPermissionFlag } from './guest-command.js'
+import { buildGuestArgs, detectPermissionFlag, withResourceLimits } from './guest-command.js'
 import { GuestProcess, type ProcessExit } from './guest-process.js'
+import { type Breach, ResourceWatch } from './resource-watch.js'
 import { locateRuntimeFiles } from './runtime-files.js'
 
 /** Time for the soft interrupt to end a run before the process is killed. */
@@ -28,8 +30,6 @@ export const KILL_GRACE_MS = 500
 const OUTPUT_GRACE_MS = 250
 /** A sandbox that is not ready by then is killed (a cold Pyodide start takes ~3 s here). */
 const START_TIMEOUT_MS = 60_000
-/** How often the host reads a running sandbox's resident memory. */
-const MEMORY_WATCH_MS = 100
 /** File requests are answered at once by an idle sandbox; one that does not is broken. */
 const FILE_REQUEST_TIMEOUT_MS = 30_000
 
@@ -62,6 +62,9 @@ export class PyodideSession implements RuntimeSession {
   #pending: Pending | null = null
   #queue: Promise<unknown> = Promise.resolve()
   #hello: { resolve(): void; reject(error: Error): void } | null = null
+  readonly #watch: ResourceWatch
+  /** Set during a run: stops it for a reason the host saw. */
+  #stopRun: ((reason: keyof typeof STOP_REASONS) => void) | null = null
 
   private constructor(policy: ResolvedPolicy) {
     this.#policy = policy
@@ -72,7 +75,9 @@ export class PyodideSession implements RuntimeSession {
       memoryMb: policy.memoryMb,
       permissionFlag: detectPermissionFlag(),
     })
-    this.#process = new GuestProcess(process.execPath, args)
+    const shell = existsSync('/bin/sh') ? '/bin/sh' : null
+    const command = withResourceLimits(shell, process.execPath, args)
+    this.#process = new GuestProcess(command.command, command.args)
     this.#channel = new HostChannel(this.#process.socket, {
       onMessage: (message) => this.#onMessage(message),
       onOutput: (stream, bytes) => {
@@ -81,6 +86,11 @@ export class PyodideSession implements RuntimeSession {
       },
       onViolation: (reason) => this.#onViolation(`the sandbox broke the protocol (${reason})`),
     })
+    // The whole process (Node, Pyodide, the Python heap, the files, the guest's JavaScript
+    // buffers) is held to twice the Python heap plus the runtime's own overhead.
+    const limitBytes = (2 * policy.memoryMb + SANDBOX_PROCESS_OVERHEAD_MB) * 1024 * 1024
+    this.#watch = new ResourceWatch(this.#process, limitBytes, (breach) => this.#onBreach(breach))
+    this.#watch.busy()
     void this.#process.exited.then((exit) => this.#onExit(exit))
   }
 
@@ -142,6 +152,7 @@ export class PyodideSession implements RuntimeSession {
 
   async close(): Promise<void> {
     this.#closedReason ??= 'the sandbox was closed'
+    this.#watch.stop()
     this.#channel.stop()
     await this.#process.kill()
   }
@@ -179,6 +190,7 @@ export class PyodideSession implements RuntimeSession {
       clearTimeout(timer)
       this.#hello = null
     }
+    this.#watch.idle()
   }
 
   /** Runs requests one after another; a request made after close fails with SANDBOX_CLOSED. */
@@ -210,10 +222,8 @@ export class PyodideSession implements RuntimeSession {
       stoppedBy ??= reason
       this.#settlePending({ type: 'stopped' })
     }
-    const timers = [
-      setTimeout(() => stopFor('timeout'), body.timeoutMs + KILL_GRACE_MS),
-      this.#watchMemory(() => stopFor('memory')),
-    ]
+    const timers = [setTimeout(() => stopFor('timeout'), body.timeoutMs + KILL_GRACE_MS)]
+    this.#stopRun = stopFor
     const onAbort = () => stopFor('abort')
     options.signal?.addEventListener('abort', onAbort, { once: true })
     this.#onOverflow = () => timers.push(setTimeout(() => stopFor('output'), OUTPUT_GRACE_MS))
@@ -221,6 +231,7 @@ export class PyodideSession implements RuntimeSession {
     const settled = await this.#request(body, capture)
 
     for (const timer of timers) clearTimeout(timer)
+    this.#stopRun = null
     options.signal?.removeEventListener('abort', onAbort)
     this.#onOverflow = () => {}
     const report = emptyReport(capture)
@@ -265,20 +276,6 @@ export class PyodideSession implements RuntimeSession {
     return report
   }
 
-  /**
-   * The backstop for memory the Python heap cap does not see (JavaScript buffers of the guest's
-   * realm, pipes, wasm memories of its own): the whole process is killed past the Python heap,
-   * the file quota and the runtime's own overhead together. Only during runs: an idle sandbox
-   * cannot run anything.
-   */
-  #watchMemory(onExceeded: () => void): NodeJS.Timeout {
-    const limitBytes = (2 * this.#policy.memoryMb + SANDBOX_PROCESS_OVERHEAD_MB) * 1024 * 1024
-    return setInterval(() => {
-      const rss = this.#process.rssBytes()
-      if (rss !== null && rss > limitBytes) onExceeded()
-    }, MEMORY_WATCH_MS)
-  }
-
   /** Set during a run: called the first time a stream passes its cap. */
   #onOverflow: () => void = () => {}
 
@@ -294,14 +291,33 @@ export class PyodideSession implements RuntimeSession {
         return
       }
       this.#pending = { id, resolve, ...(capture ? { capture } : {}) }
+      this.#watch.busy()
       this.#channel.send({ ...body, id } as HostRequest)
     })
   }
 
   #settlePending(settled: Settled): void {
     const pending = this.#pending
+    if (!pending) return
+    // The end of a request is a moment to look: a run that ends past the memory limit is stopped
+    // for it (the breach settles the request itself, as a stop, before this reply can).
+    this.#watch.check()
+    if (this.#pending !== pending) return
     this.#pending = null
-    pending?.resolve(settled)
+    pending.resolve(settled)
+    if (!this.#process.hasExited && this.#closedReason === null) this.#watch.idle()
+  }
+
+  #onBreach(breach: Breach): void {
+    if (breach.kind === 'memory' && this.#stopRun && this.#pending) {
+      this.#stopRun('memory')
+      return
+    }
+    const what =
+      breach.kind === 'memory'
+        ? `its process passed its memory limit (${Math.round(breach.rssBytes / 2 ** 20)} MiB resident)`
+        : `it used ${Math.round(breach.cpuMs)} ms of CPU while idle (code kept running after its run ended)`
+    void this.#kill(`it was killed: ${what}`)
   }
 
   async #fileRequest<T extends Reply['type']>(
@@ -396,6 +412,7 @@ export class PyodideSession implements RuntimeSession {
   }
 
   #onExit(exit: ProcessExit): void {
+    this.#watch.stop()
     const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`
     this.#closedReason ??= `its process ended unexpectedly (${how})`
     this.#settlePending({ type: 'processExit', exit })
@@ -406,6 +423,7 @@ export class PyodideSession implements RuntimeSession {
 
   async #kill(reason: string): Promise<void> {
     this.#closedReason ??= reason
+    this.#watch.stop()
     this.#channel.stop()
     await this.#process.kill()
   }

@@ -10,104 +10,6 @@
  *
  * @module
  */
-import { Buffer } from 'node:buffer'
-import childProcess from 'node:child_process'
-import { constants as fsConstants, writeSync } from 'node:fs'
-import { syncBuiltinESMExports } from 'node:module'
-import { constants as osConstants } from 'node:os'
-
-/** What the sandbox may write to its own stderr (Node's and Pyodide's messages) in all. */
-const DIAGNOSTICS_BYTES = 64 * 1024
-
-/**
- * Replaces process.stdin/stdout/stderr before anything creates them. Node's stdio objects are the
- * guest's way into Node internals: a pipe's net.Socket hands out the Socket, Pipe and TCP classes
- * (measured: network connections, listening sockets, and host files created and deleted through
- * Pipe.bind), and stdin's ReadStream holds the whole `fs` module. The stand-ins only write
- * diagnostics to fd 2 (the host keeps a bounded tail), up to a fixed total. Must run first.
- */
-export function replaceStdio(): void {
-  let budget = DIAGNOSTICS_BYTES
-  const diagnostics = (chunk: unknown): boolean => {
-    const text = typeof chunk === 'string' ? chunk : String(chunk)
-    if (budget > 0) {
-      const bytes = Buffer.from(text).subarray(0, budget)
-      budget -= bytes.byteLength
-      try {
-        writeSync(2, bytes)
-      } catch {
-        budget = 0
-      }
-    }
-    return true
-  }
-  const stream = (fd: number) => {
-    const self: Record<string, unknown> = {
-      fd,
-      isTTY: false,
-      writable: fd !== 0,
-      readable: fd === 0,
-    }
-    const chain = () => self
-    Object.assign(self, { write: diagnostics, end: chain, on: chain, once: chain, off: chain })
-    Object.assign(self, { removeListener: chain, emit: () => false, cork: chain, uncork: chain })
-    return Object.freeze(self)
-  }
-  for (const [name, fd] of [
-    ['stdin', 0],
-    ['stdout', 1],
-    ['stderr', 2],
-  ] as const) {
-    Object.defineProperty(process, name, {
-      value: stream(fd),
-      writable: false,
-      configurable: false,
-    })
-  }
-}
-
-/**
- * Emscripten's NODEFS calls `process.binding('constants')`, which the permission model refuses.
- * Answer that one call from public modules; refuse every other binding (they are Node's internals:
- * sockets, processes, signals).
- */
-export function shimProcessBinding(): void {
-  const constants = { fs: fsConstants, os: osConstants }
-  Object.defineProperty(process, 'binding', {
-    value: (name: string) => {
-      if (name === 'constants') return constants
-      throw new Error(`pyward: process.binding('${name}') is not available in the sandbox`)
-    },
-    writable: false,
-    configurable: false,
-  })
-}
-
-/**
- * A guest process would escape every limit of this one, and the permission model's refusal
- * surfaces inside Emscripten's `system()` as a fatal Pyodide error that kills the interpreter. So
- * process creation fails softly here (os.system() sees exit status 126, "cannot execute"), and
- * the driver turns it into a PermissionError.
- */
-export function denyChildProcesses(): void {
-  const refuse = (): never => {
-    throw Object.assign(new Error('pyward: starting processes is not permitted in the sandbox'), {
-      code: 'EACCES',
-    })
-  }
-  const cp = childProcess as unknown as Record<string, unknown>
-  for (const name of ['spawn', 'exec', 'execFile', 'fork', 'execSync', 'execFileSync'])
-    cp[name] = refuse
-  cp.spawnSync = () => ({
-    pid: 0,
-    status: 126,
-    signal: null,
-    output: [],
-    stdout: null,
-    stderr: null,
-  })
-  syncBuiltinESMExports()
-}
 
 /** `process` members that act on other processes, load native code, or read host state. */
 const PROCESS_MEMBERS_TO_REMOVE = [
@@ -129,6 +31,18 @@ const PROCESS_MEMBERS_TO_REMOVE = [
   '_getActiveRequests',
   'getActiveResourcesInfo',
   'openStdin',
+  // Credentials: as root, the guest could change its own groups; name lookups read /etc/group
+  // through libc, outside the permission model.
+  'setuid',
+  'setgid',
+  'seteuid',
+  'setegid',
+  'setgroups',
+  'initgroups',
+  // A crash on demand (with a core dump where the host allows them), and a write to fd 2 that
+  // skips the diagnostics budget.
+  'abort',
+  '_rawDebug',
 ] as const
 
 /**
@@ -146,8 +60,29 @@ function refuseChdir(): void {
   })
 }
 
-/** Network clients a guest could otherwise use from the realm. */
-const GLOBALS_TO_REMOVE = ['fetch', 'WebSocket', 'EventSource', 'require', 'module'] as const
+/**
+ * Network clients a guest could otherwise use from the realm, and the globals that load undici
+ * (whose client is also locked out before load, see guard-before-load.ts). The compression
+ * streams run on libuv's worker threads, which keep working while the sandbox's main thread waits
+ * between requests (measured with WebCrypto: 200 % CPU on an "idle" sandbox).
+ */
+const GLOBALS_TO_REMOVE = [
+  'fetch',
+  'Request',
+  'Response',
+  'Headers',
+  'FormData',
+  'MessageEvent',
+  'WebSocket',
+  'EventSource',
+  'CompressionStream',
+  'DecompressionStream',
+  'require',
+  'module',
+] as const
+
+/** WebAssembly's streaming entry points take a Response: they load undici too. */
+const WEBASSEMBLY_MEMBERS_TO_REMOVE = ['compileStreaming', 'instantiateStreaming'] as const
 
 /**
  * Pyodide's own doors to the host: `useNodeSockFS` gives Python real TCP sockets through
@@ -172,6 +107,32 @@ export function hardenRealm(pyodide: object): void {
     enumerable: true,
   })
   for (const name of GLOBALS_TO_REMOVE) removeMember(globalThis, name)
+  const wasm = (globalThis as unknown as { WebAssembly: object }).WebAssembly
+  for (const name of WEBASSEMBLY_MEMBERS_TO_REMOVE) removeMember(wasm, name)
+  // process.title is the command line `ps` shows (/proc/<pid>/cmdline): name the process once,
+  // here (defining it sets it), and lock it so the guest cannot disguise it.
+  Object.defineProperty(process, 'title', {
+    value: 'pyward-sandbox',
+    writable: false,
+    configurable: false,
+  })
+  replaceWebCrypto()
+}
+
+/**
+ * Only randomness stays of WebCrypto (Emscripten's os.urandom uses it): `crypto.subtle` runs its
+ * work on libuv's worker threads, which go on after a run returns. The originals stay bound in
+ * closures the guest cannot open.
+ */
+function replaceWebCrypto(): void {
+  const webcrypto = globalThis.crypto
+  const getRandomValues = webcrypto.getRandomValues.bind(webcrypto)
+  const randomUUID = webcrypto.randomUUID.bind(webcrypto)
+  Object.defineProperty(globalThis, 'crypto', {
+    value: Object.freeze({ getRandomValues, randomUUID }),
+    writable: false,
+    configurable: false,
+  })
 }
 
 /** Replaces a member with `undefined`, locked so the guest cannot put it back. */

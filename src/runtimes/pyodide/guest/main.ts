@@ -17,14 +17,15 @@ import type { HostRequest, InitMessage, Outcome } from '../../../protocol/messag
 import { PROTOCOL_VERSION } from '../../../protocol/version.js'
 import type { EmscriptenFs, ErrnoCodes } from './emscripten-fs.js'
 import { installFileQuota } from './file-quota.js'
-import { HostReader, sendMessage } from './guest-channel.js'
-import { GuestFiles, mountReadOnly } from './guest-files.js'
 import {
   denyChildProcesses,
-  hardenRealm,
+  lockUndiciDispatcher,
   replaceStdio,
   shimProcessBinding,
-} from './harden-realm.js'
+} from './guard-before-load.js'
+import { HostReader, sendMessage } from './guest-channel.js'
+import { GuestFiles, mountReadOnly } from './guest-files.js'
+import { hardenRealm } from './harden-realm.js'
 import { createInterruptClock, REFIRE_MS } from './interrupt-clock.js'
 import { installMemoryCap } from './memory-cap.js'
 import { createRunIo } from './run-io.js'
@@ -51,6 +52,7 @@ process.on('uncaughtException', reportEscapedError)
 process.on('unhandledRejection', reportEscapedError)
 
 replaceStdio()
+lockUndiciDispatcher()
 shimProcessBinding()
 denyChildProcesses()
 const host = new HostReader()
