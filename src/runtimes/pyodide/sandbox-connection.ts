@@ -1,0 +1,239 @@
+/**
+ * One sandbox process and its protocol channel, seen from the host: it starts the process,
+ * brings it to `hello`, and carries one request at a time. A request settles exactly once, from
+ * one of three places: the sandbox's reply (with the right random id), the end of the process, or
+ * a stop by the host. Anything else the sandbox sends is a violation, and the process is killed.
+ *
+ * The connection also keeps the host's resource watch in step with the requests (busy while one
+ * is in flight, idle between them); what a breach means is the session's to decide.
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { SANDBOX_PROCESS_OVERHEAD_MB } from '../../policy/limits.js'
+import type { ResolvedPolicy } from '../../policy/resolve-policy.js'
+import { HostChannel } from '../../protocol/host-channel.js'
+import type { HostRequest, SandboxMessage } from '../../protocol/messages.js'
+import { PROTOCOL_VERSION } from '../../protocol/version.js'
+import type { OutputCapture } from '../output-capture.js'
+import { buildGuestArgs, detectPermissionFlag, withResourceLimits } from './guest-command.js'
+import { GuestProcess, type ProcessExit } from './guest-process.js'
+import { buildInitMessage } from './init-message.js'
+import { type Breach, ResourceWatch } from './resource-watch.js'
+import { locateRuntimeFiles } from './runtime-files.js'
+
+/** A sandbox that is not ready by then is killed (a cold Pyodide start takes ~3 s here). */
+const START_TIMEOUT_MS = 60_000
+
+export type Reply = Exclude<SandboxMessage, { type: 'hello' } | { type: 'startFailed' }>
+/** How a request ends: the sandbox's reply, the end of its process, or a stop by the host. */
+export type Settled = Reply | { type: 'processExit'; exit: ProcessExit } | { type: 'stopped' }
+export type RequestBody = HostRequest extends infer R
+  ? R extends HostRequest
+    ? Omit<R, 'id'>
+    : never
+  : never
+
+/** What a run's request carries besides its body: where its output goes. */
+export interface RequestOutput {
+  capture: OutputCapture
+  /** Called the first time a stream passes its cap. */
+  onOverflow(): void
+}
+
+/** Told of each breach of the resource watch, with the connection (it may not be open yet). */
+export type BreachHandler = (breach: Breach, connection: SandboxConnection) => void
+
+interface Pending {
+  id: string
+  resolve(settled: Settled): void
+  output: RequestOutput | undefined
+}
+
+export class SandboxConnection {
+  readonly #process: GuestProcess
+  readonly #channel: HostChannel
+  readonly #watch: ResourceWatch
+  #closedReason: string | null = null
+  #violation: string | null = null
+  #pending: Pending | null = null
+  #hello: { resolve(): void; reject(error: Error): void } | null = null
+
+  private constructor(policy: ResolvedPolicy, onBreach: BreachHandler) {
+    const args = buildGuestArgs({
+      files: locateRuntimeFiles(),
+      mounts: policy.mounts,
+      memoryMb: policy.memoryMb,
+      permissionFlag: detectPermissionFlag(),
+    })
+    const command = withResourceLimits(
+      existsSync('/bin/sh') ? '/bin/sh' : null,
+      process.execPath,
+      args,
+    )
+    this.#process = new GuestProcess(command.command, command.args)
+    this.#channel = new HostChannel(this.#process.socket, {
+      onMessage: (message) => this.#onMessage(message),
+      onOutput: (stream, bytes) => {
+        const output = this.#pending?.output
+        if (output?.capture.push(stream, bytes)) output.onOverflow()
+      },
+      onViolation: (reason) => this.#onViolation(`the sandbox broke the protocol (${reason})`),
+    })
+    // The whole process (Node, Pyodide, the Python heap, the files, the guest's JavaScript
+    // buffers) is held to twice the Python heap plus the runtime's own overhead.
+    const limitBytes = (2 * policy.memoryMb + SANDBOX_PROCESS_OVERHEAD_MB) * 1024 * 1024
+    this.#watch = new ResourceWatch(this.#process, limitBytes, (breach) => onBreach(breach, this))
+    this.#watch.busy()
+    void this.#process.exited.then((exit) => this.#onExit(exit))
+  }
+
+  /** Starts the process, sends `init`, and resolves once the sandbox said `hello`. */
+  static async open(policy: ResolvedPolicy, onBreach: BreachHandler): Promise<SandboxConnection> {
+    const connection = new SandboxConnection(policy, onBreach)
+    try {
+      await connection.#handshake(policy)
+    } catch (error) {
+      await connection.#process.kill()
+      throw error
+    }
+    return connection
+  }
+
+  /** Why the sandbox can no longer be used, or null while it can. */
+  get closedReason(): string | null {
+    return this.#closedReason
+  }
+
+  /** Set once the sandbox broke the protocol. */
+  get violation(): string | null {
+    return this.#violation
+  }
+
+  get hasRequest(): boolean {
+    return this.#pending !== null
+  }
+
+  /** What Node printed in the sandbox process (crash messages), bounded. */
+  get diagnostics(): string {
+    return this.#process.diagnostics
+  }
+
+  cpuMs(): number {
+    return this.#process.cpuMs()
+  }
+
+  /** Sends a request; it settles with the reply, the end of the process, or stopPending(). */
+  request(body: RequestBody, output?: RequestOutput): Promise<Settled> {
+    const id = randomBytes(16).toString('hex')
+    return new Promise<Settled>((resolve) => {
+      if (this.#process.hasExited) {
+        resolve({ type: 'processExit', exit: { code: null, signal: null } })
+        return
+      }
+      this.#pending = { id, resolve, output }
+      this.#watch.busy()
+      this.#channel.send({ ...body, id } as HostRequest)
+    })
+  }
+
+  /** Settles the request in flight as stopped by the host. */
+  stopPending(): void {
+    this.#settle({ type: 'stopped' })
+  }
+
+  /** Kills the sandbox; the first reason given is the one it is closed with. */
+  async kill(reason: string): Promise<void> {
+    this.#closedReason ??= reason
+    this.#watch.stop()
+    this.#channel.stop()
+    await this.#process.kill()
+  }
+
+  async #handshake(policy: ResolvedPolicy): Promise<void> {
+    const hello = new Promise<void>((resolve, reject) => {
+      this.#hello = { resolve, reject }
+    })
+    this.#channel.send(buildInitMessage(policy))
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`it was not ready after ${START_TIMEOUT_MS} ms`)),
+        START_TIMEOUT_MS,
+      )
+    })
+    try {
+      await Promise.race([hello, timeout])
+    } finally {
+      clearTimeout(timer)
+      this.#hello = null
+    }
+    this.#watch.idle()
+  }
+
+  #settle(settled: Settled): void {
+    const pending = this.#pending
+    if (!pending) return
+    // The end of a request is a moment to look: a run that ends past the memory limit is stopped
+    // for it (the breach settles the request itself, as a stop, before this reply can).
+    this.#watch.check()
+    if (this.#pending !== pending) return
+    this.#pending = null
+    pending.resolve(settled)
+    if (!this.#process.hasExited && this.#closedReason === null) this.#watch.idle()
+  }
+
+  #onMessage(message: SandboxMessage): void {
+    switch (message.type) {
+      case 'hello':
+        if (!this.#hello || message.protocolVersion !== PROTOCOL_VERSION) {
+          this.#onViolation(`an unexpected hello (protocol ${message.protocolVersion})`)
+          return
+        }
+        this.#hello.resolve()
+        return
+      case 'startFailed':
+        if (!this.#hello) {
+          this.#onViolation('an unexpected startFailed')
+          return
+        }
+        this.#hello.reject(new Error(message.message))
+        return
+      case 'outcome':
+      case 'file':
+      case 'fileList':
+      case 'done':
+      case 'failed':
+        if (this.#pending?.id !== message.id) {
+          this.#onViolation(`a reply to request ${message.id}, which is not pending`)
+          return
+        }
+        this.#settle(message)
+        return
+      default:
+        assertNever(message)
+    }
+  }
+
+  #onViolation(reason: string): void {
+    this.#violation ??= reason
+    this.#channel.stop()
+    this.#hello?.reject(new Error(reason))
+    void this.kill(reason)
+  }
+
+  #onExit(exit: ProcessExit): void {
+    this.#watch.stop()
+    const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`
+    this.#closedReason ??= `its process ended unexpectedly (${how})`
+    this.#settle({ type: 'processExit', exit })
+    this.#hello?.reject(
+      new Error(`its process ended (${how}): ${this.#process.diagnostics.trim() || 'no message'}`),
+    )
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled message ${JSON.stringify(value)}`)
+}
