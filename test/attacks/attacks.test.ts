@@ -27,6 +27,7 @@ const ATTACKS = [
   'node-stdio-handles.py',
   'network-loopback.py',
   'network-undici.py',
+  'structured-clone.py',
   'signal-host.py',
 ]
 
@@ -72,6 +73,16 @@ describe('attacks on the host from inside a sandbox', () => {
     assert.match(result.error?.traceback ?? '', /not pending/)
     assert.notEqual(result.value, 'forged')
     assert.equal(sandbox.closed, true)
+  })
+
+  it('a flood of empty output frames is refused at once', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    const started = performance.now()
+    const result = await run(source('empty-frames.py'), { timeoutMs: 20_000 })
+    assert.equal(result.status, 'crashed')
+    assert.match(result.error?.traceback ?? '', /empty output frame/)
+    assert.ok(performance.now() - started < 10_000, 'long before the time limit')
   })
 
   it('the value cap holds even when the guest raises its own', {

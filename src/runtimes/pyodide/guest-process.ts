@@ -12,6 +12,7 @@
 import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
 import type { Duplex } from 'node:stream'
+import { killOnHostExit } from './kill-on-exit.js'
 import { findHighestOpenFd, readProcessCpuMs, readProcessRssBytes } from './process-stats.js'
 
 /** Past this much of its stderr, the host stops reading it: a flood costs the host nothing more. */
@@ -54,6 +55,7 @@ export class GuestProcess {
     } finally {
       closeSync(devNull)
     }
+    killOnHostExit(this.#child)
     this.socket = this.#child.stdio[3] as Duplex
     let diagnosticsRead = 0
     this.#child.stderr?.on('data', (chunk: Buffer) => {

@@ -77,6 +77,27 @@ const GLOBALS_TO_REMOVE = [
   'EventSource',
   'CompressionStream',
   'DecompressionStream',
+  'Crypto',
+  'SubtleCrypto',
+  'CryptoKey',
+  // Structured cloning rebuilds objects from a 'module:Class' string that a cloned Blob names:
+  // with a hook on a prototype, the guest got Node's internal require and every built-in module
+  // (measured: net connections, host socket files, another process's priority). These are all
+  // the ways into it that the realm offers; `performance` is replaced below for the same reason
+  // (performance.mark clones its `detail`).
+  'structuredClone',
+  'MessageChannel',
+  'MessagePort',
+  'BroadcastChannel',
+  'Blob',
+  'File',
+  'Performance',
+  'PerformanceEntry',
+  'PerformanceMark',
+  'PerformanceMeasure',
+  'PerformanceObserver',
+  'PerformanceObserverEntryList',
+  'PerformanceResourceTiming',
   'require',
   'module',
 ] as const
@@ -106,7 +127,9 @@ export function hardenRealm(pyodide: object): void {
     configurable: false,
     enumerable: true,
   })
+  lockMessagingSymbols()
   for (const name of GLOBALS_TO_REMOVE) removeMember(globalThis, name)
+  replacePerformance()
   const wasm = (globalThis as unknown as { WebAssembly: object }).WebAssembly
   for (const name of WEBASSEMBLY_MEMBERS_TO_REMOVE) removeMember(wasm, name)
   // process.title is the command line `ps` shows (/proc/<pid>/cmdline): name the process once,
@@ -117,6 +140,35 @@ export function hardenRealm(pyodide: object): void {
     configurable: false,
   })
   replaceWebCrypto()
+}
+
+/**
+ * Node's structured-clone hooks are symbols found on every cloneable host object. Locking them on
+ * Object.prototype means no object the guest makes or finds can claim to be cloneable or
+ * rebuildable through the prototype chain, should a way into cloning remain.
+ */
+function lockMessagingSymbols(): void {
+  const blob = (globalThis as unknown as { Blob?: { prototype: object } }).Blob
+  if (!blob) return
+  for (const symbol of Object.getOwnPropertySymbols(blob.prototype)) {
+    if (!/^messaging_/.test(symbol.description ?? '')) continue
+    Object.defineProperty(Object.prototype, symbol, {
+      value: undefined,
+      writable: false,
+      configurable: false,
+    })
+  }
+}
+
+/** Time, and nothing else, of `performance` (Emscripten's clock and the interrupt clock use it). */
+function replacePerformance(): void {
+  const original = globalThis.performance
+  const now = original.now.bind(original)
+  Object.defineProperty(globalThis, 'performance', {
+    value: Object.freeze({ now, timeOrigin: original.timeOrigin }),
+    writable: false,
+    configurable: false,
+  })
 }
 
 /**

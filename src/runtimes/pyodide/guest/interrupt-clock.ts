@@ -25,8 +25,14 @@ export interface InterruptClock {
   disarm(): void
 }
 
-/** `mustStop` is asked on every poll too: a reason to stop that is not the clock's. */
-export function createInterruptClock(mustStop: () => boolean = () => false): InterruptClock {
+/**
+ * `mustStop` is asked on every poll too: a reason to stop that is not the clock's. `onPoll` runs
+ * on every poll of an armed clock (the one moment trusted code runs while Python is busy).
+ */
+export function createInterruptClock(
+  mustStop: () => boolean = () => false,
+  onPoll: () => void = () => {},
+): InterruptClock {
   let armed = false
   let deadline = Number.POSITIVE_INFINITY
   let quietUntil = 0
@@ -34,6 +40,7 @@ export function createInterruptClock(mustStop: () => boolean = () => false): Int
     length: 1,
     get 0() {
       if (!armed) return 0
+      onPoll()
       const now = performance.now()
       if (now < quietUntil || (now < deadline && !mustStop())) return 0
       quietUntil = now + REFIRE_MS

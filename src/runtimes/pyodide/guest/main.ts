@@ -10,6 +10,7 @@
  */
 import { Buffer } from 'node:buffer'
 import { readFileSync } from 'node:fs'
+import { constants as osConstants } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { PyodideAPI } from 'pyodide'
@@ -43,6 +44,7 @@ type PyTask = PromiseLike<string> & { destroy(): void }
 
 const pyodideDir = process.argv[2]
 if (!pyodideDir) throw new Error('usage: main.js <pyodide dir>')
+const hostIsGone = watchHost()
 
 // An exception that escapes to the event loop (from Pyodide's async machinery, say) would end
 // this process with a report the host cannot use: say what it was, on stderr for the host's
@@ -58,7 +60,7 @@ denyChildProcesses()
 const host = new HostReader()
 const init = readInit(host)
 const memory = installMemoryCap(init.memoryCapBytes)
-const clock = createInterruptClock(() => memory.overCap())
+const clock = createInterruptClock(() => memory.overCap(), hostIsGone)
 const io = createRunIo(init.maxOutputBytes, clock)
 
 let pyodide: PyodideAPI
@@ -122,6 +124,32 @@ for (let message = host.next(); message !== null; message = host.next()) {
   }
 }
 process.exit(0)
+
+/**
+ * A sandbox must not outlive its host. Idle, it sees the host go as the end of fd 3; busy in
+ * Python, it checks on every interrupt poll (at most once a second) whether its parent, the host,
+ * still exists, and ends itself if not. The functions are captured now, before the guest could
+ * replace them. (A guest busy in its own wasm code never polls: the OS layer's die-with-parent
+ * covers that.)
+ */
+function watchHost(): () => void {
+  const hostPid = process.ppid
+  // process.kill looks process._kill up when called, and the hardening removes _kill: keep the
+  // raw binding, which returns an errno instead of throwing.
+  const internals = process as unknown as {
+    _kill(pid: number, signal: number): number
+    reallyExit(code: number): never
+  }
+  const probe = internals._kill.bind(process)
+  const exit = internals.reallyExit.bind(process)
+  let nextCheck = 0
+  return () => {
+    const now = performance.now()
+    if (now < nextCheck) return
+    nextCheck = now + 1_000
+    if (probe(hostPid, 0) === -osConstants.errno.ESRCH) exit(70)
+  }
+}
 
 function readInit(reader: HostReader): InitMessage {
   const first = reader.next()
