@@ -19,7 +19,7 @@ import type { Breach } from './resource-watch.js'
 import { type Reply, type RequestBody, SandboxConnection } from './sandbox-connection.js'
 
 /** Time for the soft interrupt to end a run before the process is killed. */
-export const KILL_GRACE_MS = 500
+const KILL_GRACE_MS = 500
 /** Time for a run to end after its output passed the cap. */
 const OUTPUT_GRACE_MS = 250
 /** File requests are answered at once by an idle sandbox; one that does not is broken. */
