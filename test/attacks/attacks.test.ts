@@ -28,6 +28,7 @@ const ATTACKS = [
   'network-loopback.py',
   'network-undici.py',
   'structured-clone.py',
+  'prototype-capture.py',
   'signal-host.py',
 ]
 

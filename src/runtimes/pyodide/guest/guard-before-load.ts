@@ -8,8 +8,34 @@
 import { Buffer } from 'node:buffer'
 import childProcess from 'node:child_process'
 import { constants as fsConstants, writeSync } from 'node:fs'
-import { syncBuiltinESMExports } from 'node:module'
+import { createRequire, syncBuiltinESMExports } from 'node:module'
 import { constants as osConstants } from 'node:os'
+import { join } from 'node:path'
+
+/**
+ * Emscripten's socket code loads the `ws` package with Node's real CommonJS loader the first time
+ * a Python socket connects, and the loader builds a Module object (whose `require` loads any
+ * built-in) before the permission model refuses to read the file; a setter on a prototype caught
+ * it (measured: net, fs and os from a failed `socket.connect`). An empty module put in the loader's
+ * cache first is returned instead, and the connect fails as "host unreachable", as it did.
+ */
+export function blockWebSocketPackage(pyodideDir: string): void {
+  const require = createRequire(join(pyodideDir, 'pyodide.asm.mjs'))
+  let resolved: string
+  try {
+    resolved = require.resolve('ws')
+  } catch {
+    return // not installed: the loader fails before it builds anything
+  }
+  require.cache[resolved] = Object.freeze({
+    id: resolved,
+    filename: resolved,
+    loaded: true,
+    exports: Object.freeze({}),
+    children: [],
+    paths: [],
+  }) as unknown as NodeJS.Module
+}
 
 /**
  * Node loads its bundled undici the first time anything touches `Response`, `Request`,

@@ -140,6 +140,42 @@ export function hardenRealm(pyodide: object): void {
     configurable: false,
   })
   replaceWebCrypto()
+  freezeObjectPrototype()
+}
+
+/**
+ * An accessor put on Object.prototype catches objects that Node's internals build later,
+ * whatever the trigger (measured: a Module with its `require`, and the Signal class, through a
+ * setter for a property their constructors assign). Frozen, it takes no new property.
+ *
+ * Freezing alone would break plain assignments such as `object.constructor = X` (the "override
+ * mistake": an inherited read-only property blocks an own one; Pyodide's async machinery does
+ * this), so each of its data properties first becomes an accessor whose setter gives the object
+ * an own property, as assignment would have. This is how Node's --frozen-intrinsics does it.
+ */
+function freezeObjectPrototype(): void {
+  const prototype = Object.prototype as Record<PropertyKey, unknown>
+  for (const key of Reflect.ownKeys(prototype)) {
+    const descriptor = Object.getOwnPropertyDescriptor(prototype, key)
+    if (!descriptor || !('value' in descriptor) || !descriptor.writable) continue
+    const value = descriptor.value
+    Object.defineProperty(prototype, key, {
+      get: () => value,
+      set(this: object, replacement: unknown) {
+        if (this === prototype)
+          throw new TypeError(`Cannot assign to read only property '${String(key)}'`)
+        Object.defineProperty(this, key, {
+          value: replacement,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        })
+      },
+      enumerable: descriptor.enumerable ?? false,
+      configurable: false,
+    })
+  }
+  Object.freeze(prototype)
 }
 
 /**

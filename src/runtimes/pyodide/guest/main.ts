@@ -19,6 +19,7 @@ import { PROTOCOL_VERSION } from '../../../protocol/version.js'
 import type { EmscriptenFs, ErrnoCodes } from './emscripten-fs.js'
 import { installFileQuota } from './file-quota.js'
 import {
+  blockWebSocketPackage,
   denyChildProcesses,
   lockUndiciDispatcher,
   replaceStdio,
@@ -55,6 +56,7 @@ process.on('unhandledRejection', reportEscapedError)
 
 replaceStdio()
 lockUndiciDispatcher()
+blockWebSocketPackage(pyodideDir)
 shimProcessBinding()
 denyChildProcesses()
 const host = new HostReader()
