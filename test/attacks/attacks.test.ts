@@ -29,6 +29,7 @@ const ATTACKS = [
   'network-undici.py',
   'structured-clone.py',
   'prototype-capture.py',
+  'event-emitter-capture.py',
   'signal-host.py',
 ]
 

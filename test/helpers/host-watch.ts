@@ -7,6 +7,7 @@
  * - a marker path the attacks try to create (by writing, or by starting `touch`);
  * - a TCP listener on 127.0.0.1 that must receive no connection;
  * - a directory mounted read-only into the sandbox, with a victim file that must stay as it is;
+ * - the runtime's own files, which the sandbox may read and must not change (not even a timestamp);
  * - a secret in this host process's environment, which must never appear in any output;
  * - this process's inspector, which SIGUSR1 (`kill`, `_debugProcess`) would open.
  */
@@ -25,6 +26,7 @@ import { type AddressInfo, createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { RunResult } from '../../src/index.ts'
+import { locateRuntimeFiles } from '../../src/runtimes/pyodide/runtime-files.ts'
 
 export const HOST_SECRET_ENV = 'PYWARD_TEST_HOST_SECRET'
 
@@ -59,6 +61,11 @@ export async function watchHost(): Promise<HostWatch> {
   writeFileSync(victimPath, 'must stay')
   const victimStat = statSync(victimPath)
   const mount = { hostPath: mountDir, sandboxPath: '/mnt/shared' }
+  const runtimeFiles = [
+    join(locateRuntimeFiles().pyodideDir, 'package.json'),
+    locateRuntimeFiles().guestEntry,
+  ]
+  const runtimeMtimes = runtimeFiles.map((path) => statSync(path).mtimeMs)
   const envSecret = `env-${randomBytes(12).toString('hex')}`
   process.env[HOST_SECRET_ENV] = envSecret
 
@@ -92,6 +99,11 @@ export async function watchHost(): Promise<HostWatch> {
       assert.deepEqual(readdirSync(mountDir), ['victim.txt'], 'the mounted directory changed')
       assert.equal(readFileSync(victimPath, 'utf8'), 'must stay', 'the mounted file changed')
       assert.equal(statSync(victimPath).mtimeMs, victimStat.mtimeMs, 'the mounted file was touched')
+      assert.deepEqual(
+        runtimeFiles.map((path) => statSync(path).mtimeMs),
+        runtimeMtimes,
+        "a runtime file's timestamp changed",
+      )
       assert.equal(connections, 0, 'the loopback listener received a connection')
       assert.equal(inspector.url(), undefined, "the host's inspector was opened")
     },

@@ -110,8 +110,19 @@ const WEBASSEMBLY_MEMBERS_TO_REMOVE = ['compileStreaming', 'instantiateStreaming
  * `node:net` (measured: a guest reached a loopback listener through it), and `mountNodeFS` would
  * let the guest mount host directories itself. The guest reaches this API object as `pyodide_js`.
  */
-const PYODIDE_MEMBERS_TO_REMOVE = ['useNodeSockFS', 'mountNodeFS'] as const
-const PYODIDE_INTERNALS_TO_REMOVE = ['initializeNodeSockFS'] as const
+const PYODIDE_MEMBERS_TO_REMOVE = [
+  'useNodeSockFS',
+  'mountNodeFS',
+  // Package loading reads host files with fs/promises inside the realm (a FileHandle was caught
+  // that way); there are no packages to load offline anyway.
+  'loadPackage',
+  'loadPackagesFromImports',
+] as const
+const PYODIDE_INTERNALS_TO_REMOVE = [
+  'initializeNodeSockFS',
+  'loadBinaryFile',
+  'loadPackage',
+] as const
 
 export function hardenRealm(pyodide: object): void {
   for (const name of PYODIDE_MEMBERS_TO_REMOVE) removeMember(pyodide, name)
@@ -140,29 +151,53 @@ export function hardenRealm(pyodide: object): void {
     configurable: false,
   })
   replaceWebCrypto()
-  freezeObjectPrototype()
+  freezeShared()
 }
 
 /**
- * An accessor put on Object.prototype catches objects that Node's internals build later,
- * whatever the trigger (measured: a Module with its `require`, and the Signal class, through a
- * setter for a property their constructors assign). Frozen, it takes no new property.
- *
- * Freezing alone would break plain assignments such as `object.constructor = X` (the "override
- * mistake": an inherited read-only property blocks an own one; Pyodide's async machinery does
- * this), so each of its data properties first becomes an accessor whose setter gives the object
- * an own property, as assignment would have. This is how Node's --frozen-intrinsics does it.
+ * Objects whose properties Node's internals look up when they build or call things, and which the
+ * guest can reach. A setter put on one of them, or a replaced function, is handed what the
+ * internals pass through (measured: a setter on Object.prototype caught a Module whose `require`
+ * loads any built-in, and the Signal class; a replaced `EventEmitter.init`, reached through
+ * process's prototype chain, caught a FileHandle and through it the `fs` module). Frozen, they take
+ * no new property and keep their own.
  */
-function freezeObjectPrototype(): void {
-  const prototype = Object.prototype as Record<PropertyKey, unknown>
-  for (const key of Reflect.ownKeys(prototype)) {
-    const descriptor = Object.getOwnPropertyDescriptor(prototype, key)
-    if (!descriptor || !('value' in descriptor) || !descriptor.writable) continue
+function freezeShared(): void {
+  const eventEmitterPrototype = Object.getPrototypeOf(Object.getPrototypeOf(process)) as object & {
+    constructor: object
+  }
+  for (const target of [
+    Object.prototype,
+    eventEmitterPrototype,
+    eventEmitterPrototype.constructor,
+  ]) {
+    freezeKeepingAssignment(target)
+  }
+  Object.defineProperty(process, 'nextTick', {
+    value: process.nextTick,
+    writable: false,
+    configurable: false,
+  })
+}
+
+/**
+ * Freezes `target`, first turning each of its data properties into an accessor whose setter gives
+ * the assigning object an own property, as assignment would have. Freezing alone would break
+ * `object.constructor = X` or `this._events = {}` on objects that inherit from `target` (the
+ * "override mistake"; Pyodide's async machinery and EventEmitter both assign so). Node's
+ * --frozen-intrinsics does the same.
+ */
+function freezeKeepingAssignment(target: object): void {
+  const record = target as Record<PropertyKey, unknown>
+  for (const key of Reflect.ownKeys(record)) {
+    const descriptor = Object.getOwnPropertyDescriptor(record, key)
+    if (!descriptor || !('value' in descriptor) || !descriptor.writable || !descriptor.configurable)
+      continue
     const value = descriptor.value
-    Object.defineProperty(prototype, key, {
+    Object.defineProperty(record, key, {
       get: () => value,
       set(this: object, replacement: unknown) {
-        if (this === prototype)
+        if (this === target)
           throw new TypeError(`Cannot assign to read only property '${String(key)}'`)
         Object.defineProperty(this, key, {
           value: replacement,
@@ -175,7 +210,7 @@ function freezeObjectPrototype(): void {
       configurable: false,
     })
   }
-  Object.freeze(prototype)
+  Object.freeze(target)
 }
 
 /**
