@@ -161,14 +161,13 @@ function readInit(reader: HostReader): InitMessage {
   return first
 }
 
-/** Pyodide's WebAssembly memory (its Python heap). */
+/**
+ * Pyodide's WebAssembly.Memory (its Python heap). The Memory object itself, not Emscripten's
+ * HEAP8 view: after a `memory.grow` that Emscripten was not told of, the view still holds the old,
+ * detached buffer, while the Memory's buffer is always the current one.
+ */
 function heapOf(py: PyodideAPI): { readonly buffer: ArrayBuffer } {
-  return {
-    get buffer() {
-      return (py as unknown as { _module: { HEAP8: Int8Array } })._module.HEAP8
-        .buffer as ArrayBuffer
-    },
-  }
+  return (py as unknown as { _module: { memory: { readonly buffer: ArrayBuffer } } })._module.memory
 }
 
 /** Loads driver.py as its own module (not in `__main__`) and configures the session. */
@@ -238,13 +237,19 @@ async function runRequest(
       message: 'the Python heap grew past the memory limit outside the allocator',
     }
   }
+  return outcomeMessage(outcome)
+}
+
+/** The reply to a run: how it ended, with what the sandbox saw of its limits. */
+function outcomeMessage(outcome: Outcome) {
   return {
     type: 'outcome' as const,
     outcome,
     memoryCapHit: memory.hit || memory.overCap(),
     stdoutTruncated: io.truncated.stdout,
     stderrTruncated: io.truncated.stderr,
-    heapBytes: heapOf(pyodide).buffer.byteLength,
+    // Unset only if an error escapes before Pyodide has loaded.
+    heapBytes: pyodide === undefined ? 0 : heapOf(pyodide).buffer.byteLength,
   }
 }
 
@@ -282,16 +287,7 @@ function reportEscapedError(error: unknown): void {
   const message = `an error escaped the interpreter: ${describe(error)}`
   process.stderr.write(`pyward sandbox: ${message}\n`)
   if (currentRequestId !== null) {
-    const outcome: Outcome = { kind: 'fatal', message }
-    sendMessage({
-      type: 'outcome',
-      id: currentRequestId,
-      outcome,
-      memoryCapHit: memory.hit,
-      stdoutTruncated: io.truncated.stdout,
-      stderrTruncated: io.truncated.stderr,
-      heapBytes: 0,
-    })
+    sendMessage({ ...outcomeMessage({ kind: 'fatal', message }), id: currentRequestId })
   }
   process.exit(70)
 }
