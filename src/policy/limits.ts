@@ -22,6 +22,11 @@ export const MAX_MEMORY_MB = 4_095
  */
 export const SANDBOX_PROCESS_OVERHEAD_MB = 320
 
+/** Resident memory past which a sandbox process is killed, for a given `memoryMb`. */
+export function processMemoryLimitMb(memoryMb: number): number {
+  return 2 * memoryMb + SANDBOX_PROCESS_OVERHEAD_MB
+}
+
 /** Captured bytes kept per stream (stdout and stderr each). */
 export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024
 export const MAX_MAX_OUTPUT_BYTES = 64 * 1024 * 1024

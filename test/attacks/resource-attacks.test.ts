@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
 import { type RunResult, run, type SandboxError } from '../../src/index.ts'
-import { SANDBOX_PROCESS_OVERHEAD_MB } from '../../src/policy/limits.ts'
+import { processMemoryLimitMb } from '../../src/policy/limits.ts'
 import {
   findSandboxPids,
   HAS_PROC,
@@ -38,7 +38,6 @@ const attackFiles = (params: object) => ({
   '_attack.py': source('_attack.py'),
 })
 
-const limitMb = (memoryMb: number) => 2 * memoryMb + SANDBOX_PROCESS_OVERHEAD_MB
 /** The host samples every 100 ms: allow what a guest can allocate in that time on top. */
 const OVERSHOOT_MB = 400
 
@@ -100,7 +99,10 @@ describe('attacks on resources', { skip }, () => {
         peak = stop()
       }
       assert.equal(result.status, 'memory_limit', result.stdout + (result.error?.traceback ?? ''))
-      assert.ok(peak < (limitMb(memoryMb) + OVERSHOOT_MB) * 2 ** 20, `peak RSS ${peak >> 20} MiB`)
+      assert.ok(
+        peak < (processMemoryLimitMb(memoryMb) + OVERSHOOT_MB) * 2 ** 20,
+        `peak RSS ${peak >> 20} MiB`,
+      )
     })
   }
 
@@ -126,7 +128,10 @@ describe('attacks on resources', { skip }, () => {
       peak = stop()
     }
     assert.ok(ended === 'memory_limit' || ended === 'SANDBOX_CLOSED', `ended: ${ended}`)
-    assert.ok(peak < (limitMb(memoryMb) + OVERSHOOT_MB) * 2 ** 20, `peak RSS ${peak >> 20} MiB`)
+    assert.ok(
+      peak < (processMemoryLimitMb(memoryMb) + OVERSHOOT_MB) * 2 ** 20,
+      `peak RSS ${peak >> 20} MiB`,
+    )
   })
 
   it('the sandbox process can write no core dump and grow no file', {

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { SANDBOX_PROCESS_OVERHEAD_MB } from '../../policy/limits.js'
+import { processMemoryLimitMb } from '../../policy/limits.js'
 import type { ResolvedPolicy } from '../../policy/resolve-policy.js'
 import { HostChannel } from '../../protocol/host-channel.js'
 import type { HostRequest, SandboxMessage } from '../../protocol/messages.js'
@@ -83,7 +83,7 @@ export class SandboxConnection {
     })
     // The whole process (Node, Pyodide, the Python heap, the files, the guest's JavaScript
     // buffers) is held to twice the Python heap plus the runtime's own overhead.
-    const limitBytes = (2 * policy.memoryMb + SANDBOX_PROCESS_OVERHEAD_MB) * 1024 * 1024
+    const limitBytes = processMemoryLimitMb(policy.memoryMb) * 1024 * 1024
     this.#watch = new ResourceWatch(this.#process, limitBytes, (breach) => onBreach(breach, this))
     this.#watch.busy()
     void this.#process.exited.then((exit) => this.#onExit(exit))
