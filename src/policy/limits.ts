@@ -46,3 +46,21 @@ export const SCRATCH_DIR = '/sandbox'
 
 /** Default place of a mount whose sandbox path is not given: `/mnt/<basename of the host path>`. */
 export const DEFAULT_MOUNT_ROOT = '/mnt'
+
+/**
+ * What the OS layers give one sandbox process besides its memory (see docs/isolation.md): tasks
+ * (processes and threads: Node needs about a dozen), open files, the size of its /tmp, and a
+ * lifetime CPU budget. The budget is a backstop behind the host's per-run deadline, which ends
+ * runs long before: it stops a sandbox that somehow escaped every watch of the host.
+ */
+export const SANDBOX_TASKS = 64
+export const SANDBOX_OPEN_FILES = 256
+export const SANDBOX_TMP_BYTES = 1024 * 1024
+export const SANDBOX_CPU_SECONDS = 3_600
+
+/**
+ * The cgroup's memory limit sits this far above the resident-memory limit the host watches: the
+ * host's watch stops a run gracefully (as memory_limit, during the run), and the cgroup is the hard
+ * stop for what grows faster than the host samples, or outside the process's own pages.
+ */
+export const CGROUP_MEMORY_MARGIN_MB = 64

@@ -6,6 +6,7 @@
  */
 import { realpathSync, statSync } from 'node:fs'
 import { basename, isAbsolute, posix } from 'node:path'
+import type { IsolationMode } from '../isolation/layers.js'
 import { InvalidOptionsError, type OptionIssue } from '../errors.js'
 import { DEFAULT_MOUNT_ROOT, MAX_FILE_BYTES } from './limits.js'
 import { parseOptions } from './option-issues.js'
@@ -22,6 +23,7 @@ export interface ResolvedMount {
 /** The filled-in policy that every layer below the entry points works from. */
 export interface ResolvedPolicy {
   runtime: 'pyodide'
+  isolation: IsolationMode
   timeoutMs: number
   memoryMb: number
   maxOutputBytes: number
@@ -61,6 +63,7 @@ export function resolvePolicy(options: PolicyOptions = {}): ResolvedPolicy {
   if (issues.length > 0) throw new InvalidOptionsError(issues)
   return {
     runtime: parsed.runtime,
+    isolation: parsed.isolation,
     timeoutMs: parsed.timeoutMs,
     memoryMb: parsed.memoryMb,
     maxOutputBytes: parsed.maxOutputBytes,

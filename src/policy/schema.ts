@@ -6,6 +6,7 @@
  * @module
  */
 import { z } from 'zod'
+import { ISOLATION_MODES } from '../isolation/layers.js'
 import * as limits from './limits.js'
 import { checkMountPath, resolveScratchPath } from './sandbox-paths.js'
 
@@ -52,6 +53,12 @@ export const policySchema = z
       .literal('pyodide', { error: 'must be "pyodide" (the only runtime so far)' })
       .default('pyodide')
       .describe('Interpreter: "pyodide" (CPython compiled to WebAssembly).'),
+    isolation: z
+      .enum(ISOLATION_MODES, { error: 'must be "auto", "strict" or "none"' })
+      .default('auto')
+      .describe(
+        'OS confinement: "auto" (every layer this host supports; the result lists them), "strict" (every layer, or refuse to start), "none" (a plain process with Node\'s permission model only).',
+      ),
     timeoutMs: boundedInt(1, limits.MAX_TIMEOUT_MS, 'milliseconds')
       .default(limits.DEFAULT_TIMEOUT_MS)
       .describe('Wall-clock limit of each run: a soft interrupt, then the sandbox is killed.'),

@@ -5,17 +5,11 @@
  *
  * @module
  */
+import type { IsolationLayer, LayerStatus } from '../isolation/layers.js'
 import type { ResolvedPolicy } from '../policy/resolve-policy.js'
 import type { FileEntry, Outcome } from '../protocol/messages.js'
 
-/** A protection that is active around a sandbox, outside in. */
-export type IsolationLayer =
-  /** A separate OS process with an empty environment and its own pipes, killed by the host. */
-  | 'process'
-  /** Node's permission model: no file writes, reads of the runtime and the mounts only, no child processes, workers or addons. */
-  | 'node-permissions'
-  /** CPython compiled to WebAssembly: a memory-safe interpreter with a capped heap and a virtual file system. */
-  | 'webassembly'
+export type { IsolationLayer }
 
 /** One run, as the host observed it. */
 export interface RunReport {
@@ -47,6 +41,8 @@ export interface RunRequestOptions {
 export interface RuntimeSession {
   readonly runtime: ResolvedPolicy['runtime']
   readonly isolation: readonly IsolationLayer[]
+  /** OS layers this host could not provide (isolation "auto"), each with why and the fix. */
+  readonly missingLayers: readonly LayerStatus[]
   /** Why the sandbox can no longer be used, or null while it can. */
   readonly closedReason: string | null
   run(code: string, filename: string, options: RunRequestOptions): Promise<RunReport>

@@ -3,6 +3,7 @@
  * that tests can judge what a sandbox does by what the OS says about it.
  */
 import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs'
+import { basename } from 'node:path'
 
 export { readProcessCpuMs, readProcessRssBytes } from '../../src/runtimes/pyodide/process-stats.ts'
 
@@ -16,23 +17,37 @@ export const HAS_PROC = (() => {
 })()
 
 /**
- * Pids of live Node processes whose parent is this process: the sandboxes it started. Found by
- * parent and executable, never by command line, which a guest can rewrite (`process.title`).
+ * Pids of live Node processes descending from this process: the sandboxes it started (directly,
+ * or inside bubblewrap, where a sandbox is the grandchild of the process the host launched).
+ * Found by ancestry and executable, never by command line, which a guest can rewrite
+ * (`process.title`). Inside its own mount namespace a sandbox's executable may sit at another
+ * path, so the executable is compared by name.
  */
 export function findSandboxPids(): number[] {
-  const node = realpathSync(process.execPath)
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .map(Number)
-    .filter((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-        return ppid === process.pid && readlinkSync(`/proc/${pid}/exe`) === node
-      } catch {
-        return false
-      }
-    })
+  const node = basename(realpathSync(process.execPath))
+  const parents = new Map<number, number>()
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]))
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const descends = (pid: number): boolean => {
+    for (let parent = parents.get(pid); parent !== undefined; parent = parents.get(parent)) {
+      if (parent === process.pid) return true
+    }
+    return false
+  }
+  return [...parents.keys()].filter((pid) => {
+    try {
+      return descends(pid) && basename(readlinkSync(`/proc/${pid}/exe`)) === node
+    } catch {
+      return false
+    }
+  })
 }
 
 /** A line of /proc/<pid>/limits, e.g. "Max core file size", as [soft, hard]. */

@@ -1,5 +1,7 @@
 /**
- * The command line of a Pyodide sandbox process, as data. Each flag is a restriction:
+ * The command line of a Pyodide sandbox process, as data, in either of its two places: confined
+ * (inside bubblewrap, where the runtime's files and the mounts sit at fixed sandbox paths that say
+ * nothing of the host's layout) or directly on the host. Each flag is a restriction:
  *
  * - Node's permission model: file reads only of the runtime's files and the policy's mounts;
  *   no file writes, child processes, worker threads, native addons or WASI (nothing is granted).
@@ -10,11 +12,31 @@
  *
  * @module
  */
+import type { ReadOnlyBind } from '../../isolation/bwrap-args.js'
+import type { ConfinedProgram, HostProgram } from '../../isolation/launch-plan.js'
+import { SANDBOX_TMP_BYTES } from '../../policy/limits.js'
 import type { ResolvedMount } from '../../policy/resolve-policy.js'
 import type { PyodideRuntimeFiles } from './runtime-files.js'
 
 /** JavaScript heap of a sandbox besides the Python heap: Pyodide itself uses about 30 MB. */
 const MIN_JS_HEAP_MB = 256
+
+/** libuv's worker threads run on after a run returns; one is all the sandbox may have. */
+const NODE_ENV = { UV_THREADPOOL_SIZE: '1' }
+
+/** Where the sandbox's Node finds its files. */
+export interface GuestLayout {
+  pyodideDir: string
+  distDir: string
+  guestEntry: string
+  /** Each mount's host path as the sandbox's Node sees it, in policy order. */
+  mountPaths: string[]
+}
+
+/** Fixed places inside a confined sandbox. */
+const SANDBOX_PACKAGE_ROOT = '/opt/pyward'
+const SANDBOX_PYODIDE_DIR = '/opt/pyodide'
+const SANDBOX_MOUNTS_DIR = '/run/mounts'
 
 export interface GuestCommandOptions {
   files: PyodideRuntimeFiles
@@ -24,12 +46,46 @@ export interface GuestCommandOptions {
   permissionFlag: '--permission' | '--experimental-permission'
 }
 
-export function buildGuestArgs(options: GuestCommandOptions): string[] {
+/** The files as they are on the host. */
+export function hostLayout(options: GuestCommandOptions): GuestLayout {
   const { files, mounts } = options
+  return { ...files, mountPaths: mounts.map((mount) => mount.hostPath) }
+}
+
+/** The files at fixed sandbox paths, and the read-only binds that put them there. */
+export function sandboxLayout(options: GuestCommandOptions): {
+  layout: GuestLayout
+  binds: ReadOnlyBind[]
+} {
+  const { files, mounts } = options
+  const distDir = `${SANDBOX_PACKAGE_ROOT}/dist`
+  const layout: GuestLayout = {
+    pyodideDir: SANDBOX_PYODIDE_DIR,
+    distDir,
+    guestEntry: `${distDir}/${files.guestEntry.slice(files.distDir.length + 1)}`,
+    mountPaths: mounts.map((_, index) => `${SANDBOX_MOUNTS_DIR}/${index}`),
+  }
+  const binds: ReadOnlyBind[] = [
+    { hostPath: files.pyodideDir, sandboxPath: layout.pyodideDir },
+    { hostPath: files.distDir, sandboxPath: layout.distDir },
+    // Node reads the nearest package.json to learn that dist's .js files are ES modules.
+    { hostPath: files.packageJson, sandboxPath: `${SANDBOX_PACKAGE_ROOT}/package.json` },
+    ...mounts.map((mount, index) => ({
+      hostPath: mount.hostPath,
+      sandboxPath: layout.mountPaths[index] as string,
+    })),
+  ]
+  return { layout, binds }
+}
+
+export function buildGuestArgs(options: GuestCommandOptions, layout: GuestLayout): string[] {
   const readable = [
-    `${files.pyodideDir}/`,
-    `${files.distDir}/`,
-    ...mounts.map((mount) => (mount.kind === 'directory' ? `${mount.hostPath}/` : mount.hostPath)),
+    `${layout.pyodideDir}/`,
+    `${layout.distDir}/`,
+    ...options.mounts.map((mount, index) => {
+      const path = layout.mountPaths[index] as string
+      return mount.kind === 'directory' ? `${path}/` : path
+    }),
   ]
   return [
     options.permissionFlag,
@@ -37,9 +93,31 @@ export function buildGuestArgs(options: GuestCommandOptions): string[] {
     '--disallow-code-generation-from-strings',
     `--max-old-space-size=${Math.max(MIN_JS_HEAP_MB, options.memoryMb)}`,
     '--no-warnings',
-    files.guestEntry,
-    files.pyodideDir,
+    layout.guestEntry,
+    layout.pyodideDir,
   ]
+}
+
+/** The sandbox's program, confined or on the host. */
+export function buildGuestProgram(
+  options: GuestCommandOptions,
+  confined: boolean,
+): ConfinedProgram | HostProgram {
+  if (!confined) {
+    return {
+      executable: process.execPath,
+      args: buildGuestArgs(options, hostLayout(options)),
+      env: NODE_ENV,
+    }
+  }
+  const { layout, binds } = sandboxLayout(options)
+  return {
+    executable: process.execPath,
+    args: buildGuestArgs(options, layout),
+    binds,
+    tmpfs: [{ sandboxPath: '/tmp', sizeBytes: SANDBOX_TMP_BYTES }],
+    env: NODE_ENV,
+  }
 }
 
 /** The permission flag this Node understands. */
@@ -47,23 +125,4 @@ export function detectPermissionFlag(): GuestCommandOptions['permissionFlag'] {
   return process.allowedNodeEnvironmentFlags.has('--permission')
     ? '--permission'
     : '--experimental-permission'
-}
-
-/**
- * Starts the sandbox through `/bin/sh`, only to set two resource limits before it execs Node
- * (Node cannot set a child's limits): no core dumps (a crashing sandbox would otherwise leave its
- * memory in a file: measured, 450 MB written at / as root) and no file growth (the sandbox writes
- * no file; should a way to create one be found, the file stays empty). Without a shell, the
- * command is returned as it is.
- */
-export function withResourceLimits(
-  shell: string | null,
-  command: string,
-  args: readonly string[],
-): { command: string; args: string[] } {
-  if (shell === null) return { command, args: [...args] }
-  return {
-    command: shell,
-    args: ['-c', 'ulimit -c 0 && ulimit -f 0 && exec "$0" "$@"', command, ...args],
-  }
 }

@@ -5,21 +5,29 @@
  * without close-on-exec (inherited from whatever started the host) is replaced by /dev/null in the
  * child, because Node's fd-based calls are not covered by the permission model (measured: a guest
  * read and wrote host files through such fds). Its stderr only carries Node's crash messages,
- * kept in a bounded buffer for diagnostics; the guest's output travels on fd 3.
+ * kept in a bounded buffer for diagnostics; the guest's output travels on fd 3. When the OS layers
+ * confine it, fd 4 carries the seccomp program to bubblewrap, and the program itself is the
+ * launched process's grandchild (bubblewrap, then its pid-1 helper in the new PID namespace): its
+ * memory and CPU are read from that process, and its end from bubblewrap's exit status.
  *
  * @module
  */
 import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
-import type { Duplex } from 'node:stream'
+import { constants } from 'node:os'
+import type { Duplex, Writable } from 'node:stream'
+import type { CgroupLeaf } from '../../isolation/cgroup-leaf.js'
+import { type LaunchPlan, SECCOMP_FD } from '../../isolation/launch-plan.js'
 import { killOnHostExit } from './kill-on-exit.js'
-import { findHighestOpenFd, readProcessCpuMs, readProcessRssBytes } from './process-stats.js'
+import {
+  findChildPid,
+  findHighestOpenFd,
+  readProcessCpuMs,
+  readProcessRssBytes,
+} from './process-stats.js'
 
 /** Past this much of its stderr, the host stops reading it: a flood costs the host nothing more. */
 const DIAGNOSTICS_READ_LIMIT = 1024 * 1024
-/** libuv's worker threads run on after a run returns; one is all the sandbox may have. */
-const SANDBOX_THREADPOOL_SIZE = '1'
-
 /** Where no fd list can be read, cover this many. */
 const FALLBACK_FD_COUNT = 256
 
@@ -40,15 +48,22 @@ export class GuestProcess {
   #exit: ProcessExit | null = null
   #diagnostics = ''
   #lastCpuMs = 0
+  readonly #confined: boolean
+  readonly #cgroup: CgroupLeaf | null
+  /** The sandboxed program's own pid, once found (confined: the launched process's grandchild). */
+  #programPid: number | undefined
+  #oomKilled: boolean | null = null
 
-  constructor(command: string, args: readonly string[]) {
+  constructor(plan: LaunchPlan) {
+    this.#confined = plan.confined
+    this.#cgroup = plan.cgroup
     const devNull = openSync('/dev/null', 'r+')
     try {
-      this.#child = spawn(command, args, {
-        stdio: sandboxStdio(devNull),
-        // Nothing of the host's: only Node's own setting for this process, which the guest's
-        // process.env and os.environ never show.
-        env: { UV_THREADPOOL_SIZE: SANDBOX_THREADPOOL_SIZE },
+      this.#child = spawn(plan.command, plan.args, {
+        stdio: sandboxStdio(devNull, plan.seccompProgram !== null),
+        // Nothing of the host's: the plan's environment is empty, or Node's own settings only,
+        // which the guest's process.env and os.environ never show.
+        env: plan.env,
         cwd: '/',
         windowsHide: true,
       })
@@ -57,6 +72,12 @@ export class GuestProcess {
     }
     killOnHostExit(this.#child)
     this.socket = this.#child.stdio[3] as Duplex
+    if (plan.seccompProgram !== null) {
+      const seccomp = this.#child.stdio[SECCOMP_FD] as Writable
+      // A sandbox that dies before reading it closes the pipe: its exit says what happened.
+      seccomp.on('error', () => {})
+      seccomp.end(plan.seccompProgram)
+    }
     let diagnosticsRead = 0
     this.#child.stderr?.on('data', (chunk: Buffer) => {
       this.#diagnostics = (this.#diagnostics + chunk.toString('utf8')).slice(-DIAGNOSTICS_BYTES)
@@ -65,12 +86,16 @@ export class GuestProcess {
     })
     this.exited = new Promise((resolve) => {
       this.#child.once('exit', (code, signal) => {
-        this.#exit = { code, signal }
+        this.#exit = this.#confined ? unwrapBwrapStatus(code, signal) : { code, signal }
+        // Read before the cgroup goes: whether the kernel ended the sandbox for its memory.
+        this.#oomKilled = this.#cgroup?.oomKilled() ?? false
+        void this.#cgroup?.remove()
         resolve(this.#exit)
       })
       // A spawn failure (no node binary?) ends the process before it began.
       this.#child.once('error', () => {
         this.#exit ??= { code: null, signal: null }
+        this.#cgroup?.removeSync()
         resolve(this.#exit)
       })
     })
@@ -93,17 +118,22 @@ export class GuestProcess {
       .trim()
   }
 
-  /** CPU time used by the whole process so far (Linux; the last known value once it has exited). */
+  /** Whether the kernel killed the sandbox for passing its cgroup's memory limit. */
+  get oomKilled(): boolean {
+    return this.#oomKilled ?? this.#cgroup?.oomKilled() ?? false
+  }
+
+  /** CPU time used by the whole program so far (Linux; the last known value once it has exited). */
   cpuMs(): number {
-    const pid = this.#child.pid
+    const pid = this.#findProgramPid()
     if (pid !== undefined && this.#exit === null)
       this.#lastCpuMs = readProcessCpuMs(pid) ?? this.#lastCpuMs
     return this.#lastCpuMs
   }
 
-  /** Resident memory of the process (Linux), or null. */
+  /** Resident memory of the program (Linux), or null. */
   rssBytes(): number | null {
-    const pid = this.#child.pid
+    const pid = this.#findProgramPid()
     return pid === undefined || this.#exit !== null ? null : readProcessRssBytes(pid)
   }
 
@@ -115,10 +145,36 @@ export class GuestProcess {
     }
     return this.exited
   }
+
+  #findProgramPid(): number | undefined {
+    if (this.#programPid !== undefined || this.#child.pid === undefined) return this.#programPid
+    if (!this.#confined) {
+      this.#programPid = this.#child.pid
+      return this.#programPid
+    }
+    // bubblewrap → its pid-1 helper → the program; until both exist, there is nothing to read.
+    const helper = findChildPid(this.#child.pid)
+    const program = helper === null ? null : findChildPid(helper)
+    if (program !== null) this.#programPid = program
+    return this.#programPid
+  }
 }
 
-/** 0 and 1: /dev/null; 2: diagnostics; 3: the protocol; every other inheritable fd: /dev/null. */
-function sandboxStdio(devNull: number): StdioOptions {
-  const highest = Math.max(findHighestOpenFd() ?? FALLBACK_FD_COUNT, 3)
-  return ['ignore', 'ignore', 'pipe', 'pipe', ...Array.from({ length: highest - 3 }, () => devNull)]
+/**
+ * 0 and 1: /dev/null; 2: diagnostics; 3: the protocol; 4: the seccomp program when there is one;
+ * every other inheritable fd: /dev/null.
+ */
+function sandboxStdio(devNull: number, seccomp: boolean): StdioOptions {
+  const highest = Math.max(findHighestOpenFd() ?? FALLBACK_FD_COUNT, SECCOMP_FD)
+  const stdio: StdioOptions = ['ignore', 'ignore', 'pipe', 'pipe']
+  stdio.push(seccomp ? 'pipe' : devNull)
+  for (let fd = SECCOMP_FD + 1; fd <= highest; fd++) stdio.push(devNull)
+  return stdio
+}
+
+/** bubblewrap exits with its program's status, and 128 + n when a signal n ended the program. */
+function unwrapBwrapStatus(code: number | null, signal: NodeJS.Signals | null): ProcessExit {
+  if (code === null || code <= 128) return { code, signal }
+  const name = Object.entries(constants.signals).find(([, number]) => number === code - 128)?.[0]
+  return name ? { code: null, signal: name as NodeJS.Signals } : { code, signal }
 }

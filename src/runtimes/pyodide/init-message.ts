@@ -9,7 +9,11 @@ import type { ResolvedPolicy } from '../../policy/resolve-policy.js'
 import type { InitMessage } from '../../protocol/messages.js'
 import { PROTOCOL_VERSION } from '../../protocol/version.js'
 
-export function buildInitMessage(policy: ResolvedPolicy): InitMessage {
+/** `mountPaths`: where the sandbox's Node finds each mount's host path, in policy order. */
+export function buildInitMessage(
+  policy: ResolvedPolicy,
+  mountPaths: readonly string[],
+): InitMessage {
   return {
     type: 'init',
     protocolVersion: PROTOCOL_VERSION,
@@ -23,7 +27,10 @@ export function buildInitMessage(policy: ResolvedPolicy): InitMessage {
       path: file.path,
       data: Buffer.from(file.data).toString('base64'),
     })),
-    mounts: policy.mounts.map((mount) => ({ ...mount })),
+    mounts: policy.mounts.map((mount, index) => ({
+      ...mount,
+      hostPath: mountPaths[index] as string,
+    })),
     recursionLimit: policy.recursionLimit,
   }
 }

@@ -26,6 +26,25 @@ export function readProcessRssBytes(pid: number): number | null {
   return kib ? Number(kib) * 1024 : null
 }
 
+/** A child of `parentPid` (the first found), or null. Scans /proc: kernels need not list children. */
+export function findChildPid(parentPid: number): number | null {
+  let entries: string[]
+  try {
+    entries = readdirSync('/proc')
+  } catch {
+    return null
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue
+    const stat = readProc(`/proc/${entry}/stat`)
+    if (stat === null) continue
+    // pid (comm) state ppid …: the command name may hold spaces and parentheses.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+    if (ppid === parentPid) return Number(entry)
+  }
+  return null
+}
+
 /** The highest file descriptor this process has open (which a child could inherit), or null. */
 export function findHighestOpenFd(): number | null {
   for (const dir of ['/proc/self/fd', '/dev/fd']) {

@@ -9,6 +9,7 @@
  */
 import { Buffer } from 'node:buffer'
 import { SandboxError } from '../../errors.js'
+import type { LayerStatus } from '../../isolation/layers.js'
 import { MAX_FILE_BYTES } from '../../policy/limits.js'
 import type { ResolvedPolicy } from '../../policy/resolve-policy.js'
 import type { FileEntry } from '../../protocol/messages.js'
@@ -25,8 +26,6 @@ const OUTPUT_GRACE_MS = 250
 /** File requests are answered at once by an idle sandbox; one that does not is broken. */
 const FILE_REQUEST_TIMEOUT_MS = 30_000
 
-const ISOLATION: readonly IsolationLayer[] = ['process', 'node-permissions', 'webassembly']
-
 const STOP_REASONS = {
   timeout: 'it was killed after a run passed its time limit',
   memory: 'it was killed after its process passed its memory limit',
@@ -37,7 +36,6 @@ type StopReason = keyof typeof STOP_REASONS
 
 export class PyodideSession implements RuntimeSession {
   readonly runtime = 'pyodide' as const
-  readonly isolation = ISOLATION
   readonly #policy: ResolvedPolicy
   #connection!: SandboxConnection
   #queue: Promise<unknown> = Promise.resolve()
@@ -56,6 +54,8 @@ export class PyodideSession implements RuntimeSession {
         session.#onBreach(breach, connection),
       )
     } catch (cause) {
+      // A host that lacks what isolation "strict" demands says so in its own words.
+      if (cause instanceof SandboxError) throw cause
       throw new SandboxError(
         'RUNTIME_START_FAILED',
         `Could not start a Pyodide sandbox: ${(cause as Error).message}`,
@@ -69,6 +69,14 @@ export class PyodideSession implements RuntimeSession {
 
   get closedReason(): string | null {
     return this.#connection.closedReason
+  }
+
+  get isolation(): readonly IsolationLayer[] {
+    return this.#connection.isolation
+  }
+
+  get missingLayers(): readonly LayerStatus[] {
+    return this.#connection.missingLayers
   }
 
   run(code: string, filename: string, options: RunRequestOptions): Promise<RunReport> {
@@ -174,6 +182,8 @@ export class PyodideSession implements RuntimeSession {
           ...settled.exit,
           diagnostics: connection.diagnostics || (connection.closedReason ?? ''),
         }
+        // The kernel's OOM killer ended it: the cgroup's memory limit, not a crash.
+        if (connection.oomKilled) report.stoppedBy = 'memory'
         if (connection.violation !== null) {
           report.stoppedBy = 'violation'
           report.processExit.diagnostics = connection.violation

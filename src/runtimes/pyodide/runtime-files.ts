@@ -16,6 +16,8 @@ export interface PyodideRuntimeFiles {
   distDir: string
   /** The sandbox entry program. */
   guestEntry: string
+  /** pyward's package.json, which tells Node that the compiled files are ES modules. */
+  packageJson: string
 }
 
 export function locateRuntimeFiles(): PyodideRuntimeFiles {
@@ -45,5 +47,6 @@ export function locateRuntimeFiles(): PyodideRuntimeFiles {
     pyodideDir: realpathSync(pyodideDir),
     distDir: realpathSync(distDir),
     guestEntry: realpathSync(guestEntry),
+    packageJson: realpathSync(`${packageRoot}package.json`),
   }
 }

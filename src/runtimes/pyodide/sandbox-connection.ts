@@ -10,21 +10,37 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { processMemoryLimitMb } from '../../policy/limits.js'
+import { type LaunchPlan, planLaunch } from '../../isolation/launch-plan.js'
+import type { LayerStatus } from '../../isolation/layers.js'
+import {
+  CGROUP_MEMORY_MARGIN_MB,
+  processMemoryLimitMb,
+  SANDBOX_CPU_SECONDS,
+  SANDBOX_OPEN_FILES,
+  SANDBOX_TASKS,
+} from '../../policy/limits.js'
 import type { ResolvedPolicy } from '../../policy/resolve-policy.js'
 import { HostChannel } from '../../protocol/host-channel.js'
 import type { HostRequest, SandboxMessage } from '../../protocol/messages.js'
 import { PROTOCOL_VERSION } from '../../protocol/version.js'
 import type { OutputCapture } from '../output-capture.js'
-import { buildGuestArgs, detectPermissionFlag, withResourceLimits } from './guest-command.js'
+import type { IsolationLayer } from '../runtime.js'
+import {
+  buildGuestProgram,
+  detectPermissionFlag,
+  type GuestCommandOptions,
+  hostLayout,
+  sandboxLayout,
+} from './guest-command.js'
 import { GuestProcess, type ProcessExit } from './guest-process.js'
 import { buildInitMessage } from './init-message.js'
+import { findHighestOpenFd } from './process-stats.js'
 import { type Breach, ResourceWatch } from './resource-watch.js'
 import { locateRuntimeFiles } from './runtime-files.js'
 
 /** A sandbox that is not ready by then is killed (a cold Pyodide start takes ~3 s here). */
 const START_TIMEOUT_MS = 60_000
+const MIB = 1024 * 1024
 
 export type Reply = Exclude<SandboxMessage, { type: 'hello' } | { type: 'startFailed' }>
 /** How a request ends: the sandbox's reply, the end of its process, or a stop by the host. */
@@ -59,20 +75,15 @@ export class SandboxConnection {
   #violation: string | null = null
   #pending: Pending | null = null
   #hello: { resolve(): void; reject(error: Error): void } | null = null
+  /** The protections around this sandbox, outside in. */
+  readonly isolation: readonly IsolationLayer[]
+  /** OS layers this host could not provide (isolation "auto"), with why and the fix. */
+  readonly missingLayers: readonly LayerStatus[]
 
-  private constructor(policy: ResolvedPolicy, onBreach: BreachHandler) {
-    const args = buildGuestArgs({
-      files: locateRuntimeFiles(),
-      mounts: policy.mounts,
-      memoryMb: policy.memoryMb,
-      permissionFlag: detectPermissionFlag(),
-    })
-    const command = withResourceLimits(
-      existsSync('/bin/sh') ? '/bin/sh' : null,
-      process.execPath,
-      args,
-    )
-    this.#process = new GuestProcess(command.command, command.args)
+  private constructor(plan: LaunchPlan, policy: ResolvedPolicy, onBreach: BreachHandler) {
+    this.isolation = ['process', ...plan.layers, 'node-permissions', 'webassembly']
+    this.missingLayers = plan.missing
+    this.#process = new GuestProcess(plan)
     this.#channel = new HostChannel(this.#process.socket, {
       onMessage: (message) => this.#onMessage(message),
       onOutput: (stream, bytes) => {
@@ -91,9 +102,28 @@ export class SandboxConnection {
 
   /** Starts the process, sends `init`, and resolves once the sandbox said `hello`. */
   static async open(policy: ResolvedPolicy, onBreach: BreachHandler): Promise<SandboxConnection> {
-    const connection = new SandboxConnection(policy, onBreach)
+    const options: GuestCommandOptions = {
+      files: locateRuntimeFiles(),
+      mounts: policy.mounts,
+      memoryMb: policy.memoryMb,
+      permissionFlag: detectPermissionFlag(),
+    }
+    const plan = await planLaunch({
+      mode: policy.isolation,
+      limits: {
+        memoryBytes: (processMemoryLimitMb(policy.memoryMb) + CGROUP_MEMORY_MARGIN_MB) * MIB,
+        tasks: SANDBOX_TASKS,
+        // Inherited host fds are held open as /dev/null in the sandbox (see GuestProcess), and
+        // a POSIX shell cannot close fds above 9: they must not eat the sandbox's own allowance.
+        openFiles: SANDBOX_OPEN_FILES + (findHighestOpenFd() ?? 0),
+        cpuSeconds: SANDBOX_CPU_SECONDS,
+      },
+      program: (confined) => buildGuestProgram(options, confined),
+    })
+    const layout = plan.confined ? sandboxLayout(options).layout : hostLayout(options)
+    const connection = new SandboxConnection(plan, policy, onBreach)
     try {
-      await connection.#handshake(policy)
+      await connection.#handshake(policy, layout.mountPaths)
     } catch (error) {
       await connection.#process.kill()
       throw error
@@ -124,6 +154,11 @@ export class SandboxConnection {
     return this.#process.cpuMs()
   }
 
+  /** Whether the kernel ended the sandbox for passing its cgroup's memory limit. */
+  get oomKilled(): boolean {
+    return this.#process.oomKilled
+  }
+
   /** Sends a request; it settles with the reply, the end of the process, or stopPending(). */
   request(body: RequestBody, output?: RequestOutput): Promise<Settled> {
     const id = randomBytes(16).toString('hex')
@@ -151,11 +186,11 @@ export class SandboxConnection {
     await this.#process.kill()
   }
 
-  async #handshake(policy: ResolvedPolicy): Promise<void> {
+  async #handshake(policy: ResolvedPolicy, mountPaths: readonly string[]): Promise<void> {
     const hello = new Promise<void>((resolve, reject) => {
       this.#hello = { resolve, reject }
     })
-    this.#channel.send(buildInitMessage(policy))
+    this.#channel.send(buildInitMessage(policy, mountPaths))
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -226,7 +261,9 @@ export class SandboxConnection {
   #onExit(exit: ProcessExit): void {
     this.#watch.stop()
     const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`
-    this.#closedReason ??= `its process ended unexpectedly (${how})`
+    this.#closedReason ??= this.#process.oomKilled
+      ? 'it was killed after its process passed its memory limit (the kernel ended it)'
+      : `its process ended unexpectedly (${how})`
     this.#settle({ type: 'processExit', exit })
     this.#hello?.reject(
       new Error(`its process ended (${how}): ${this.#process.diagnostics.trim() || 'no message'}`),

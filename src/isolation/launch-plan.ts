@@ -1,0 +1,161 @@
+/**
+ * How one sandbox process is started, decided from the isolation mode and what the host supports:
+ * the command line (launcher → bubblewrap → the runtime's program), the seccomp program to hand
+ * over, the sandbox's cgroup, and the OS layers that are really active.
+ *
+ * A runtime describes its program twice: as it runs confined (sandbox paths, read-only binds) and
+ * unconfined (host paths). Which one starts is decided here and nowhere else, and it never falls
+ * back silently: `strict` refuses with every missing layer and its fix, `auto` reports the layers
+ * it got.
+ *
+ * @module
+ */
+import { SandboxError } from '../errors.js'
+import {
+  type BwrapCommand,
+  buildBwrapArgs,
+  type ReadOnlyBind,
+  type SizedTmpfs,
+} from './bwrap-args.js'
+import { CgroupLeaf, type CgroupLimits } from './cgroup-leaf.js'
+import { detectHostSupport, type HostSupport } from './host-support.js'
+import { buildLauncher, findLauncherShell, type LauncherLimits } from './launcher.js'
+import type { IsolationMode, LayerStatus, OsLayer } from './layers.js'
+import { programRoot } from './program-root.js'
+import { compileSeccompProgram } from './seccomp/compile.js'
+
+/** The runtime's program inside the confinement. */
+export interface ConfinedProgram {
+  /** A host executable: it, its loader and its libraries are bound into the root. */
+  executable: string
+  args: readonly string[]
+  binds: readonly ReadOnlyBind[]
+  tmpfs: readonly SizedTmpfs[]
+  env: Readonly<Record<string, string>>
+}
+
+/** The same program run directly on the host. */
+export interface HostProgram {
+  executable: string
+  args: readonly string[]
+  /** Node's own settings for this process; nothing of the host's environment. */
+  env: Readonly<Record<string, string>>
+}
+
+export interface SandboxLimits extends CgroupLimits, LauncherLimits {}
+
+export interface LaunchPlan {
+  command: string
+  args: string[]
+  /** The environment of the launched process itself (empty when bubblewrap clears it anyway). */
+  env: Record<string, string>
+  /** The compiled seccomp program, to be written to the launched process's fd 4. */
+  seccompProgram: Buffer | null
+  cgroup: CgroupLeaf | null
+  /** Whether the program runs inside bubblewrap (it is then the launched process's grandchild). */
+  confined: boolean
+  layers: OsLayer[]
+  /** Layers this host could not provide (in `auto`), with why. */
+  missing: LayerStatus[]
+}
+
+/** The fd the seccomp program is read from by bubblewrap. */
+export const SECCOMP_FD = 4
+
+export interface LaunchRequest {
+  mode: IsolationMode
+  limits: SandboxLimits
+  /** The program, by whether it runs confined. */
+  program(confined: boolean): ConfinedProgram | HostProgram
+}
+
+export async function planLaunch(request: LaunchRequest): Promise<LaunchPlan> {
+  const support: HostSupport | null = request.mode === 'none' ? null : await detectHostSupport()
+  const missing = support?.layers.filter((status) => !status.ok) ?? []
+  if (request.mode === 'strict' && missing.length > 0) throw isolationUnavailable(missing)
+
+  const layers: OsLayer[] = []
+  let cgroup: CgroupLeaf | null = null
+  if (support?.cgroup) {
+    try {
+      cgroup = CgroupLeaf.create(support.cgroup, request.limits)
+      layers.push('cgroup')
+    } catch (error) {
+      const status: LayerStatus = {
+        layer: 'cgroup',
+        ok: false,
+        detail: `creating the sandbox's cgroup failed: ${(error as Error).message}`,
+        fix: 'see pyward doctor',
+      }
+      if (request.mode === 'strict') throw isolationUnavailable([status])
+      missing.push(status)
+    }
+  }
+  try {
+    return finishPlan(request, support, cgroup, layers, missing)
+  } catch (error) {
+    cgroup?.removeSync()
+    throw error
+  }
+}
+
+function finishPlan(
+  request: LaunchRequest,
+  support: HostSupport | null,
+  cgroup: CgroupLeaf | null,
+  layers: OsLayer[],
+  missing: LayerStatus[],
+): LaunchPlan {
+  const confined = support?.bwrap != null
+  let command: string
+  let args: string[]
+  let env: Record<string, string>
+  let seccompProgram: Buffer | null = null
+  if (confined && support?.bwrap) {
+    const program = request.program(true) as ConfinedProgram
+    const root = programRoot(program.executable)
+    const seccomp = support.seccompArch
+    const bwrap: BwrapCommand = {
+      root: { binds: [...root.binds, ...program.binds], tmpfs: program.tmpfs },
+      program: root.executable,
+      args: program.args,
+      env: { ...program.env, LD_LIBRARY_PATH: root.libraryPath },
+      seccompFd: seccomp === null ? null : SECCOMP_FD,
+    }
+    command = support.bwrap
+    args = buildBwrapArgs(bwrap)
+    // bwrap's pid-1 helper keeps the environment bwrap started with: give it none.
+    env = {}
+    layers.unshift('namespaces')
+    if (seccomp !== null) {
+      seccompProgram = compileSeccompProgram(seccomp)
+      layers.splice(1, 0, 'seccomp')
+    }
+  } else {
+    const program = request.program(false) as HostProgram
+    command = program.executable
+    args = [...program.args]
+    env = { ...program.env }
+  }
+  const shell = support?.shell ?? findLauncherShell()
+  if (shell !== null) {
+    const launcher = buildLauncher(shell, cgroup?.procsFiles ?? [], request.limits, command, args)
+    command = launcher.command
+    args = launcher.args
+    layers.push('rlimits')
+  } else if (cgroup !== null) {
+    throw new SandboxError(
+      'ISOLATION_UNAVAILABLE',
+      'A sandbox cannot join its cgroup without /bin/sh to start it.',
+    )
+  }
+  return { command, args, env, seccompProgram, cgroup, confined, layers, missing }
+}
+
+function isolationUnavailable(missing: readonly LayerStatus[]): SandboxError {
+  const lines = missing.map((status) => `- ${status.layer}: ${status.detail}. Fix: ${status.fix}.`)
+  return new SandboxError(
+    'ISOLATION_UNAVAILABLE',
+    `isolation "strict" needs every OS layer, and this host lacks ${missing.length === 1 ? 'one' : missing.length}:\n${lines.join('\n')}\nRun \`pyward doctor\` for a full report, or choose isolation "auto" to run with the layers this host has.`,
+  )
+}

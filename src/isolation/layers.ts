@@ -1,0 +1,43 @@
+/**
+ * The protections pyward can put around a sandbox, and the modes that choose among them.
+ *
+ * @module
+ */
+
+/** A protection that is active around a sandbox, outside in. */
+export type IsolationLayer =
+  /** A separate OS process with an empty environment and its own pipes, killed by the host. */
+  | 'process'
+  /** bubblewrap: new user, PID, network, mount, IPC, UTS and cgroup namespaces, an empty read-only root. */
+  | 'namespaces'
+  /** A default-deny seccomp-bpf allowlist: no other socket families than AF_UNIX, no new processes or namespaces. */
+  | 'seccomp'
+  /** A cgroup per sandbox: memory and task limits, CPU accounting. */
+  | 'cgroup'
+  /** Resource limits set before the sandbox starts: CPU seconds, open files, no core dumps, no file growth. */
+  | 'rlimits'
+  /** Node's permission model: no file writes, reads of the runtime and the mounts only, no child processes, workers or addons. */
+  | 'node-permissions'
+  /** CPython compiled to WebAssembly: a memory-safe interpreter with a capped heap and a virtual file system. */
+  | 'webassembly'
+
+/** The layers that the operating system provides on Linux, and that a host may lack. */
+export const OS_LAYERS = ['namespaces', 'seccomp', 'cgroup', 'rlimits'] as const
+export type OsLayer = (typeof OS_LAYERS)[number]
+
+export interface LayerStatus {
+  layer: OsLayer
+  ok: boolean
+  /** What was found (the bwrap path and version, the cgroup directory), or why it is missing. */
+  detail: string
+  /** How to enable it, when it is missing. */
+  fix: string | null
+}
+
+/**
+ * - `auto`: every layer this host supports; the result's `isolation` lists them.
+ * - `strict`: every layer, or the sandbox does not start.
+ * - `none`: no OS layer (a separate process and Node's permission model only), chosen explicitly.
+ */
+export const ISOLATION_MODES = ['auto', 'strict', 'none'] as const
+export type IsolationMode = (typeof ISOLATION_MODES)[number]
