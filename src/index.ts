@@ -4,6 +4,14 @@
  * @module
  */
 
+// Isolation
+export {
+  checkIsolation,
+  diagnoseIsolation,
+  type IsolationDiagnosis,
+  type IsolationMode,
+  type LayerStatus,
+} from './api/isolation.js'
 export type {
   RunOptions,
   SandboxCallOptions,

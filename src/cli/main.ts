@@ -5,6 +5,7 @@
  * @module
  */
 import { Command } from 'commander'
+import { createDoctorCommand } from './doctor-command.js'
 import { readPackageVersion } from './package-version.js'
 import { createReplCommand } from './repl-command.js'
 import { createRunCommand } from './run-command.js'
@@ -17,5 +18,6 @@ const program = new Command('pyward')
   .showHelpAfterError()
   .addCommand(createRunCommand())
   .addCommand(createReplCommand())
+  .addCommand(createDoctorCommand())
 
 await program.parseAsync(process.argv)

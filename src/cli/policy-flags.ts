@@ -9,10 +9,12 @@ import { readFileSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import { type Command, Option } from 'commander'
 import { InvalidOptionsError, type OptionIssue } from '../errors.js'
+import { ISOLATION_MODES, type IsolationMode } from '../isolation/layers.js'
 import * as limits from '../policy/limits.js'
 import type { PolicyOptions } from '../policy/schema.js'
 
 export interface PolicyFlags {
+  isolation: IsolationMode
   timeout: string
   memory: string
   maxOutput: string
@@ -27,6 +29,14 @@ const collect = (value: string, previous: string[]) => [...previous, value]
 
 export function addPolicyFlags(command: Command): Command {
   return command
+    .addOption(
+      new Option(
+        '--isolation <mode>',
+        "OS confinement: auto (every layer this host has, with a warning for the rest), strict (every layer or refuse), none (a plain process with Node's permission model)",
+      )
+        .choices(ISOLATION_MODES)
+        .default('auto'),
+    )
     .addOption(
       new Option(
         '--timeout <seconds>',
@@ -110,6 +120,7 @@ export async function policyFromFlags(flags: PolicyFlags): Promise<PolicyOptions
     })
   }
   const options: PolicyOptions = {
+    isolation: flags.isolation,
     timeoutMs,
     memoryMb: number('--memory', flags.memory, 1, true),
     maxOutputBytes: number('--max-output', flags.maxOutput, 1, true),
@@ -141,6 +152,7 @@ export async function policyFromFlags(flags: PolicyFlags): Promise<PolicyOptions
 
 /** Names the flags instead of the library's option names in validation messages. */
 export const FLAG_NAMES: Record<string, string> = {
+  isolation: '--isolation',
   timeoutMs: '--timeout',
   memoryMb: '--memory',
   maxOutputBytes: '--max-output',

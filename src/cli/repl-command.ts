@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline'
 import { Command } from 'commander'
 import { Sandbox } from '../api/sandbox.js'
 import type { PolicyOptions } from '../policy/schema.js'
+import { warnAboutMissingLayers } from './isolation-warning.js'
 import { addPolicyFlags, type PolicyFlags, policyFromFlags } from './policy-flags.js'
 import { isIncomplete } from './repl-input.js'
 import { reportFailure, reportRun } from './report.js'
@@ -27,6 +28,7 @@ async function startRepl(flags: PolicyFlags): Promise<number> {
   let sandbox: Sandbox
   try {
     policy = await policyFromFlags(flags)
+    await warnAboutMissingLayers(flags.isolation)
     sandbox = await Sandbox.create(policy)
   } catch (error) {
     return reportFailure(error)

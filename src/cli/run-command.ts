@@ -9,6 +9,7 @@ import { Command, Option } from 'commander'
 import { run } from '../api/run.js'
 import { SandboxError } from '../errors.js'
 import { exitCodeOf } from './exit-codes.js'
+import { warnAboutMissingLayers } from './isolation-warning.js'
 import { addPolicyFlags, type PolicyFlags, policyFromFlags } from './policy-flags.js'
 import { reportFailure, reportRun } from './report.js'
 
@@ -36,6 +37,7 @@ async function runProgram(file: string | undefined, flags: RunFlags): Promise<nu
   try {
     const { code, filename } = readProgram(file, flags.c)
     const policy = await policyFromFlags(flags)
+    await warnAboutMissingLayers(flags.isolation)
     const relay = !flags.json
     const result = await run(code, {
       ...policy,

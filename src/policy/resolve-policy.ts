@@ -6,8 +6,8 @@
  */
 import { realpathSync, statSync } from 'node:fs'
 import { basename, isAbsolute, posix } from 'node:path'
-import type { IsolationMode } from '../isolation/layers.js'
 import { InvalidOptionsError, type OptionIssue } from '../errors.js'
+import type { IsolationMode } from '../isolation/layers.js'
 import { DEFAULT_MOUNT_ROOT, MAX_FILE_BYTES } from './limits.js'
 import { parseOptions } from './option-issues.js'
 import { resolveScratchPath } from './sandbox-paths.js'

@@ -1,41 +1,10 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
+import { pyward } from '../helpers/pyward-cli.ts'
 import { TEST_TIMEOUT_MS } from '../helpers/sandboxes.ts'
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const BIN = join(ROOT, 'dist/cli/main.js')
-
-interface Ran {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-/** Runs the built `pyward` command, as a user would. */
-function pyward(args: string[], input = ''): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk
-    })
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk
-    })
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-    child.stdin.end(input)
-  })
-}
 
 describe('the pyward command', { timeout: TEST_TIMEOUT_MS * 4 }, () => {
   it('runs the quick start example', { timeout: TEST_TIMEOUT_MS }, async () => {
