@@ -12,7 +12,15 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import type { CgroupParent } from './cgroup-parent.js'
 
@@ -28,8 +36,11 @@ interface LeafDirs {
   cpu: string | null
 }
 
-const REMOVE_ATTEMPTS = 20
+const REMOVE_ATTEMPTS = 40
 const REMOVE_RETRY_MS = 25
+const LEAF_PREFIX = 'pyward-'
+/** An empty leaf this old was left by a host that was killed before it could remove it. */
+const STALE_LEAF_MS = 60_000
 
 export class CgroupLeaf {
   readonly #version: 1 | 2
@@ -43,7 +54,7 @@ export class CgroupLeaf {
 
   /** Creates the leaf with its limits; throws (after removing what it made) when it cannot. */
   static create(parent: CgroupParent, limits: CgroupLimits): CgroupLeaf {
-    const name = `pyward-${randomBytes(8).toString('hex')}`
+    const name = `${LEAF_PREFIX}${randomBytes(8).toString('hex')}`
     const leaf =
       parent.version === 1
         ? new CgroupLeaf(1, {
@@ -69,6 +80,51 @@ export class CgroupLeaf {
   /** The files a process writes its pid to in order to join. */
   get procsFiles(): string[] {
     return this.#uniqueDirs().map((dir) => join(dir, 'cgroup.procs'))
+  }
+
+  /**
+   * SIGKILLs every process in the leaf. The sandbox's processes die with bubblewrap anyway
+   * (die-with-parent, then the PID namespace), but only after the host saw bubblewrap go: killing
+   * them here lets the leaf be removed at once.
+   */
+  killAll(): void {
+    const procs = this.#read(this.#dirs.pids, 'cgroup.procs') ?? ''
+    for (const pid of procs.split('\n').filter(Boolean).map(Number)) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  /**
+   * Removes the empty leaves that hosts killed outright left under `parent` (an empty leaf is
+   * never one a live host is about to use: its launcher joins within milliseconds of creating
+   * it). Leaves are found by their prefix; nothing else in the parent is touched.
+   */
+  static sweepStale(parent: CgroupParent): void {
+    const parents =
+      parent.version === 1 ? [parent.memory, parent.pids, parent.cpuacct] : [parent.dir]
+    for (const dir of parents) {
+      if (dir === null) continue
+      let names: string[]
+      try {
+        names = readdirSync(dir).filter((name) => name.startsWith(LEAF_PREFIX))
+      } catch {
+        continue
+      }
+      for (const name of names) {
+        try {
+          const leaf = join(dir, name)
+          if (Date.now() - statSync(leaf).mtimeMs < STALE_LEAF_MS) continue
+          if (readFileSync(join(leaf, 'cgroup.procs'), 'utf8').trim() !== '') continue
+          rmdirSync(leaf)
+        } catch {
+          // in use, or gone meanwhile
+        }
+      }
+    }
   }
 
   /** Whether the kernel's OOM killer has killed a process of this cgroup. */

@@ -18,6 +18,7 @@ import {
   type SizedTmpfs,
 } from './bwrap-args.js'
 import { CgroupLeaf, type CgroupLimits } from './cgroup-leaf.js'
+import type { CgroupParent } from './cgroup-parent.js'
 import { detectHostSupport, type HostSupport } from './host-support.js'
 import { buildLauncher, findLauncherShell, type LauncherLimits } from './launcher.js'
 import type { IsolationMode, LayerStatus, OsLayer } from './layers.js'
@@ -77,6 +78,7 @@ export async function planLaunch(request: LaunchRequest): Promise<LaunchPlan> {
   const layers: OsLayer[] = []
   let cgroup: CgroupLeaf | null = null
   if (support?.cgroup) {
+    sweepOnce(support.cgroup)
     try {
       cgroup = CgroupLeaf.create(support.cgroup, request.limits)
       layers.push('cgroup')
@@ -150,6 +152,15 @@ function finishPlan(
     )
   }
   return { command, args, env, seccompProgram, cgroup, confined, layers, missing }
+}
+
+let swept = false
+
+/** Once per host process: the leaves of hosts that were killed before they could clean up. */
+function sweepOnce(parent: CgroupParent): void {
+  if (swept) return
+  swept = true
+  CgroupLeaf.sweepStale(parent)
 }
 
 function isolationUnavailable(missing: readonly LayerStatus[]): SandboxError {

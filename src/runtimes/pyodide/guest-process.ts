@@ -89,8 +89,10 @@ export class GuestProcess {
         this.#exit = this.#confined ? unwrapBwrapStatus(code, signal) : { code, signal }
         // Read before the cgroup goes: whether the kernel ended the sandbox for its memory.
         this.#oomKilled = this.#cgroup?.oomKilled() ?? false
-        void this.#cgroup?.remove()
-        resolve(this.#exit)
+        const exit = this.#exit
+        // Ended means ended: the sandbox's processes are gone and its cgroup removed.
+        this.#cgroup?.killAll()
+        void (this.#cgroup?.remove() ?? Promise.resolve()).then(() => resolve(exit))
       })
       // A spawn failure (no node binary?) ends the process before it began.
       this.#child.once('error', () => {
@@ -123,11 +125,16 @@ export class GuestProcess {
     return this.#oomKilled ?? this.#cgroup?.oomKilled() ?? false
   }
 
-  /** CPU time used by the whole program so far (Linux; the last known value once it has exited). */
+  /**
+   * CPU time used by the whole sandbox so far: every process in its cgroup where it has one, else
+   * the program's own (Linux; the last known value once it has exited).
+   */
   cpuMs(): number {
-    const pid = this.#findProgramPid()
-    if (pid !== undefined && this.#exit === null)
-      this.#lastCpuMs = readProcessCpuMs(pid) ?? this.#lastCpuMs
+    if (this.#exit !== null) return this.#lastCpuMs
+    const fromCgroup = this.#cgroup?.cpuMs() ?? null
+    const pid = fromCgroup === null ? this.#findProgramPid() : undefined
+    const now = fromCgroup ?? (pid === undefined ? null : readProcessCpuMs(pid))
+    this.#lastCpuMs = now ?? this.#lastCpuMs
     return this.#lastCpuMs
   }
 
@@ -142,6 +149,7 @@ export class GuestProcess {
     if (this.#exit === null) {
       this.cpuMs()
       this.#child.kill('SIGKILL')
+      this.#cgroup?.killAll()
     }
     return this.exited
   }
