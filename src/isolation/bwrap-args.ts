@@ -11,7 +11,8 @@
  * - `--clearenv`: only the variables given here (bwrap's own environment is empty as well, since
  *   its pid-1 helper keeps it, readable at /proc/1/environ);
  * - an empty root (a tmpfs, made read-only once built) holding only the read-only binds, a
- *   size-capped tmpfs per writable directory, a /dev of a few harmless devices, a /proc of the
+ *   size-capped tmpfs per writable directory (which the launcher's RLIMIT_FSIZE may further
+ *   restrict: the Pyodide runtime's Node writes no file, and gets a file size limit of 0), a /dev of a few harmless devices, a /proc of the
  *   sandbox's own processes, and no /sys.
  *
  * The network namespace has only its own loopback (bwrap brings it up; it reaches nothing but the

@@ -134,13 +134,6 @@ export class CgroupLeaf {
     return Number(count ?? 0) > 0
   }
 
-  /** The most memory the sandbox has held at once, or null where the kernel does not say. */
-  memoryPeakBytes(): number | null {
-    const file = this.#version === 1 ? 'memory.max_usage_in_bytes' : 'memory.peak'
-    const value = Number(this.#read(this.#dirs.memory, file))
-    return Number.isFinite(value) && value > 0 ? value : null
-  }
-
   /** CPU time of every process of the sandbox, or null where it is not accounted. */
   cpuMs(): number | null {
     if (this.#dirs.cpu === null) return null

@@ -50,11 +50,13 @@ export function findCgroupParent(
     const pids = v1('pids')
     if (!pids) return { ok: false, reason: 'cgroup v1 has no pids hierarchy mounted' }
     const cpuacct = v1('cpuacct')
+    const cpuacctDir = cpuacct ? ownDir(cpuacct, membership) : null
     const parent: CgroupParent = {
       version: 1,
       memory: ownDir(memory, membership),
       pids: ownDir(pids, membership),
-      cpuacct: cpuacct ? ownDir(cpuacct, membership) : null,
+      // CPU accounting is a nicety: without a writable cpuacct, the host reads /proc instead.
+      cpuacct: cpuacctDir !== null && isWritable(cpuacctDir) ? cpuacctDir : null,
     }
     const unwritable = [parent.memory, parent.pids].filter((dir) => !isWritable(dir))
     if (unwritable.length > 0) {

@@ -104,11 +104,12 @@ export async function planLaunch(request: LaunchRequest): Promise<LaunchPlan> {
 function finishPlan(
   request: LaunchRequest,
   support: HostSupport | null,
-  cgroup: CgroupLeaf | null,
+  leaf: CgroupLeaf | null,
   layers: OsLayer[],
   missing: LayerStatus[],
 ): LaunchPlan {
   const confined = support?.bwrap != null
+  let cgroup = leaf
   let command: string
   let args: string[]
   let env: Record<string, string>
@@ -146,10 +147,17 @@ function finishPlan(
     args = launcher.args
     layers.push('rlimits')
   } else if (cgroup !== null) {
-    throw new SandboxError(
-      'ISOLATION_UNAVAILABLE',
-      'A sandbox cannot join its cgroup without /bin/sh to start it.',
-    )
+    // Only the launcher can put the sandbox in its cgroup before it starts. (strict never gets
+    // here: a host without /bin/sh lacks the rlimits layer, and strict refused above.)
+    cgroup.removeSync()
+    cgroup = null
+    layers.splice(layers.indexOf('cgroup'), 1)
+    missing.push({
+      layer: 'cgroup',
+      ok: false,
+      detail: 'a sandbox joins its cgroup through /bin/sh, which is missing',
+      fix: 'provide /bin/sh',
+    })
   }
   return { command, args, env, seccompProgram, cgroup, confined, layers, missing }
 }

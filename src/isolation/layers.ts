@@ -37,7 +37,8 @@ export interface LayerStatus {
 /**
  * - `auto`: every layer this host supports; the result's `isolation` lists them.
  * - `strict`: every layer, or the sandbox does not start.
- * - `none`: no OS layer (a separate process and Node's permission model only), chosen explicitly.
+ * - `none`: no namespaces, seccomp or cgroup, chosen explicitly: a separate process with Node's
+ *   permission model (and the launcher's rlimits, which protect the host and cost nothing).
  */
 export const ISOLATION_MODES = ['auto', 'strict', 'none'] as const
 export type IsolationMode = (typeof ISOLATION_MODES)[number]

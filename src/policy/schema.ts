@@ -57,7 +57,7 @@ export const policySchema = z
       .enum(ISOLATION_MODES, { error: 'must be "auto", "strict" or "none"' })
       .default('auto')
       .describe(
-        'OS confinement: "auto" (every layer this host supports; the result lists them), "strict" (every layer, or refuse to start), "none" (a plain process with Node\'s permission model only).',
+        'OS confinement: "auto" (every layer this host supports; the result lists them), "strict" (every layer, or refuse to start), "none" (no namespaces, seccomp or cgroup: a plain process with Node\'s permission model and rlimits).',
       ),
     timeoutMs: boundedInt(1, limits.MAX_TIMEOUT_MS, 'milliseconds')
       .default(limits.DEFAULT_TIMEOUT_MS)
