@@ -14,6 +14,14 @@ def attempt(name, action):
         outcomes[name] = ("raised", f"{type(error).__name__}: {error}"[:500])
 
 
+async def attempt_async(name, action):
+    """The same for an attempt that must be awaited."""
+    try:
+        outcomes[name] = ("returned", repr(await action())[:500])
+    except BaseException as error:  # noqa: BLE001 - every failure is an outcome here
+        outcomes[name] = ("raised", f"{type(error).__name__}: {error}"[:500])
+
+
 def report():
     for name, (how, what) in outcomes.items():
         print(f"{name}: {how}: {what}")

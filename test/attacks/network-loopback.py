@@ -18,13 +18,6 @@ attempt("WebSocket", lambda: js.WebSocket.new(f"ws://127.0.0.1:{port}/"))
 attempt("process.binding tcp_wrap", lambda: js.process.binding("tcp_wrap"))
 
 
-async def attempt_async(name, action):
-    try:
-        outcomes[name] = ("returned", repr(await action())[:500])
-    except BaseException as error:  # noqa: BLE001 - every failure is an outcome here
-        outcomes[name] = ("raised", f"{type(error).__name__}: {error}"[:500])
-
-
 async def sockets_through_node():
     # Pyodide's own bridge from Python sockets to node:net (measured: it reached the listener).
     await pyodide_js.useNodeSockFS()

@@ -7,6 +7,8 @@ it('exports exactly the documented public surface', () => {
     'InvalidOptionsError',
     'Sandbox',
     'SandboxError',
+    'checkIsolation',
+    'diagnoseIsolation',
     'limits',
     'policySchema',
     'run',
