@@ -6,10 +6,9 @@
  * - a cold one-shot: a fresh sandbox, `print(1)`, closed (what users feel; target: strict at most
  *   1.10× none).
  */
-import { spawn } from 'node:child_process'
-import type { Writable } from 'node:stream'
 import { run } from '../src/index.js'
-import { type LaunchPlan, planLaunch, SECCOMP_FD } from '../src/isolation/launch-plan.js'
+import { type LaunchPlan, planLaunch } from '../src/isolation/launch-plan.js'
+import { spawnPlan } from '../src/isolation/spawn-plan.js'
 import { round, summarize } from './stats.ts'
 
 type Mode = 'none' | 'strict'
@@ -31,11 +30,11 @@ async function bareNodeStart(mode: Mode): Promise<number> {
 
 function runToEnd(plan: LaunchPlan): Promise<void> {
   return new Promise((resolve, reject) => {
-    const stdio = ['ignore', 'ignore', 'inherit', 'ignore', plan.seccompProgram ? 'pipe' : 'ignore']
-    const child = spawn(plan.command, plan.args, { stdio: stdio as never, env: plan.env, cwd: '/' })
-    if (plan.seccompProgram) (child.stdio[SECCOMP_FD] as Writable).end(plan.seccompProgram)
+    const child = spawnPlan(plan, ['ignore', 'ignore', 'inherit', 'ignore'])
     child.once('error', reject)
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`exit ${code}`))))
+    child.once('exit', (code: number | null) =>
+      code === 0 ? resolve() : reject(new Error(`exit ${code}`)),
+    )
   })
 }
 

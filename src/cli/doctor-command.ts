@@ -69,7 +69,11 @@ export function doctorChecks(diagnosis: IsolationDiagnosis): DoctorCheck[] {
     ok: confinement.seccompMode === '2',
     detail: `Seccomp: ${confinement.seccompMode ?? 'unknown'} in /proc/self/status`,
   })
-  const cut = confinement.listenerConnections === 0 && confinement.tcpConnect !== 'connected'
+  const cut =
+    confinement.error === null &&
+    confinement.listenerConnections === 0 &&
+    confinement.tcpConnect !== null &&
+    confinement.tcpConnect !== 'connected'
   checks.push({
     name: 'network',
     ok: cut && confinement.plan.confined,

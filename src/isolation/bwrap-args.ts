@@ -21,6 +21,8 @@
  * @module
  */
 
+import { existsSync } from 'node:fs'
+
 export interface ReadOnlyBind {
   /** A real host path (no symlinks: resolved before it gets here). */
   hostPath: string
@@ -52,6 +54,37 @@ const DEVICES = ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/ura
 /** The tmpfs under /dev holds only the device nodes' mount points. */
 const DEV_TMPFS_BYTES = 64 * 1024
 
+/**
+ * The sandbox's uid maps to the host user that starts bubblewrap, and the kernel checks most
+ * /proc files by uid alone: when that user is root, a fresh procfs lets the sandbox write
+ * /proc/sys (kernel.core_pattern runs a command as host root on the next crash), /proc/bus/pci
+ * and /proc/irq, and read root-only files (measured; bwrap only covers these when it can write
+ * them itself, which a 0555 directory defeats). As Docker does, the writable trees are bound
+ * read-only and the sensitive files are masked; on a host run as root pyward also starts the
+ * sandbox as an unprivileged user (see launch-plan.ts).
+ */
+const PROC_READ_ONLY = ['sys', 'bus', 'irq', 'fs', 'pressure', 'acpi', 'sysrq-trigger']
+// (The host's /proc is the source: these trees are the kernel's, the same from every namespace;
+// /proc/sys/net shows the reader's own network namespace.)
+const PROC_MASKED = [
+  'kcore',
+  'kmsg',
+  'kallsyms',
+  'keys',
+  'key-users',
+  'timer_list',
+  'sched_debug',
+  'latency_stats',
+  'timer_stats',
+  'slabinfo',
+  'kpagecount',
+  'kpageflags',
+  'kpagecgroup',
+  'vmallocinfo',
+  'pagetypeinfo',
+  'mtrr',
+]
+
 export function buildBwrapArgs(command: BwrapCommand): string[] {
   const args = [
     '--unshare-user',
@@ -78,7 +111,16 @@ export function buildBwrapArgs(command: BwrapCommand): string[] {
   }
   args.push('--size', String(DEV_TMPFS_BYTES), '--tmpfs', '/dev')
   for (const device of DEVICES) args.push('--dev-bind', device, device)
-  args.push('--remount-ro', '/dev', '--proc', '/proc', '--remount-ro', '/', '--chdir', '/')
+  args.push('--remount-ro', '/dev', '--proc', '/proc')
+  // Only what this kernel has: bwrap cannot create a mount point in procfs.
+  const present = (entry: string) => existsSync(`/proc/${entry}`)
+  for (const entry of PROC_READ_ONLY.filter(present)) {
+    args.push('--ro-bind', `/proc/${entry}`, `/proc/${entry}`)
+  }
+  for (const entry of PROC_MASKED.filter(present)) {
+    args.push('--ro-bind', '/dev/null', `/proc/${entry}`)
+  }
+  args.push('--remount-ro', '/', '--chdir', '/')
   for (const [name, value] of Object.entries(command.env)) args.push('--setenv', name, value)
   if (command.seccompFd !== null) args.push('--seccomp', String(command.seccompFd))
   args.push('--', command.program, ...command.args)

@@ -7,11 +7,10 @@
  *
  * @module
  */
-import { spawn } from 'node:child_process'
 import { type AddressInfo, createServer } from 'node:net'
-import type { Writable } from 'node:stream'
-import { type LaunchPlan, planLaunch, SECCOMP_FD } from './launch-plan.js'
+import { type LaunchPlan, planLaunch } from './launch-plan.js'
 import type { IsolationMode } from './layers.js'
+import { spawnPlan } from './spawn-plan.js'
 
 export interface ConfinementFindings {
   plan: Pick<LaunchPlan, 'layers' | 'missing' | 'confined'>
@@ -85,9 +84,7 @@ export async function probeConfinement(mode: IsolationMode): Promise<Confinement
 
 function runProbe(plan: LaunchPlan): Promise<{ stdout: string; error: string | null }> {
   return new Promise((resolve) => {
-    const stdio = ['ignore', 'pipe', 'pipe', 'ignore', plan.seccompProgram ? 'pipe' : 'ignore']
-    const child = spawn(plan.command, plan.args, { stdio: stdio as never, env: plan.env, cwd: '/' })
-    if (plan.seccompProgram) (child.stdio[SECCOMP_FD] as Writable).end(plan.seccompProgram)
+    const child = spawnPlan(plan, ['ignore', 'pipe', 'pipe', 'ignore'])
     let stdout = ''
     let stderr = ''
     child.stdout?.on('data', (chunk: Buffer) => {

@@ -15,10 +15,13 @@ import { type CgroupParent, findCgroupParent } from './cgroup-parent.js'
 import { findLauncherShell } from './launcher.js'
 import type { LayerStatus, OsLayer } from './layers.js'
 import { programRoot } from './program-root.js'
+import { type SandboxUser, UNPRIVILEGED_USER } from './sandbox-user.js'
 import { compileSeccompProgram, type SeccompArch, seccompArchFor } from './seccomp/compile.js'
 
 export interface HostSupport {
   bwrap: string | null
+  /** On a host run as root: the unprivileged user sandboxes run as, when it can start bwrap. */
+  sandboxUser: SandboxUser | null
   seccompArch: SeccompArch | null
   cgroup: CgroupParent | null
   shell: string | null
@@ -63,6 +66,7 @@ async function probeHost(): Promise<HostSupport> {
   let seccomp: LayerStatus
   let bwrap: string | null = null
   let activeArch: SeccompArch | null = null
+  let sandboxUser: SandboxUser | null = null
   if (!linux) {
     namespaces = missing(
       'namespaces',
@@ -86,7 +90,17 @@ async function probeHost(): Promise<HostSupport> {
         seccomp = missing('seccomp', 'needs working bubblewrap', FIXES.needsBwrap)
       } else {
         bwrap = found
-        namespaces = present('namespaces', `${found} ${version.join('.')}`)
+        let who = `as the host's user (uid ${process.getuid?.()})`
+        if (process.getuid?.() === 0) {
+          const dropped = await probeBwrap(found, null, UNPRIVILEGED_USER)
+          if (dropped.ok) {
+            sandboxUser = UNPRIVILEGED_USER
+            who = `as host uid ${UNPRIVILEGED_USER.uid}, not root`
+          } else {
+            who = `as host root: uid ${UNPRIVILEGED_USER.uid} could not start bwrap (${dropped.message})`
+          }
+        }
+        namespaces = present('namespaces', `${found} ${version.join('.')}, sandboxes run ${who}`)
         if (seccompArch === null) {
           seccomp = missing('seccomp', `no seccomp program for ${process.arch}`, FIXES.seccompArch)
         } else {
@@ -105,6 +119,7 @@ async function probeHost(): Promise<HostSupport> {
   }
   return {
     bwrap,
+    sandboxUser,
     seccompArch: activeArch,
     cgroup,
     shell,
@@ -125,6 +140,7 @@ async function probeHost(): Promise<HostSupport> {
 function probeBwrap(
   bwrap: string,
   arch: SeccompArch | null,
+  user: SandboxUser | null = null,
 ): Promise<{ ok: true } | { ok: false; message: string }> {
   const node = programRoot(process.execPath)
   const command: BwrapCommand = {
@@ -139,6 +155,7 @@ function probeBwrap(
       stdio: ['ignore', 'ignore', 'pipe', arch === null ? 'ignore' : 'pipe'],
       env: {},
       cwd: '/',
+      ...(user ? { uid: user.uid, gid: user.gid } : {}),
     })
     let stderr = ''
     child.stderr?.on('data', (chunk: Buffer) => {

@@ -20,10 +20,12 @@ import {
 import { CgroupLeaf, type CgroupLimits } from './cgroup-leaf.js'
 import type { CgroupParent } from './cgroup-parent.js'
 import { detectHostSupport, type HostSupport } from './host-support.js'
-import { buildLauncher, findLauncherShell, type LauncherLimits } from './launcher.js'
+import { buildLauncher, findLauncherShell, type LauncherLimits, SECCOMP_FD } from './launcher.js'
 import type { IsolationMode, LayerStatus, OsLayer } from './layers.js'
 import { programRoot } from './program-root.js'
+import { readableBy, type SandboxUser } from './sandbox-user.js'
 import { compileSeccompProgram } from './seccomp/compile.js'
+import { findHighestOpenFd } from './spawn-plan.js'
 
 /** The runtime's program inside the confinement. */
 export interface ConfinedProgram {
@@ -58,10 +60,11 @@ export interface LaunchPlan {
   layers: OsLayer[]
   /** Layers this host could not provide (in `auto`), with why. */
   missing: LayerStatus[]
+  /** Whether the launcher waits on fd 5 until the host has put it into the cgroup. */
+  waitsForHost: boolean
+  /** The unprivileged user the sandbox runs as on a host run as root, or null for the host's user. */
+  runAs: SandboxUser | null
 }
-
-/** The fd the seccomp program is read from by bubblewrap. */
-export const SECCOMP_FD = 4
 
 export interface LaunchRequest {
   mode: IsolationMode
@@ -114,12 +117,18 @@ function finishPlan(
   let args: string[]
   let env: Record<string, string>
   let seccompProgram: Buffer | null = null
+  let runAs: SandboxUser | null = null
   if (confined && support?.bwrap) {
     const program = request.program(true) as ConfinedProgram
     const root = programRoot(program.executable)
     const seccomp = support.seccompArch
+    const binds = [...root.binds, ...program.binds]
+    // On a root host, the sandbox runs as an unprivileged user whenever that user can read what
+    // is bound in (bubblewrap binds as the user it runs as); otherwise as root, with /proc covered.
+    const user = support.sandboxUser
+    if (user !== null && binds.every((bind) => readableBy(bind.hostPath, user))) runAs = user
     const bwrap: BwrapCommand = {
-      root: { binds: [...root.binds, ...program.binds], tmpfs: program.tmpfs },
+      root: { binds, tmpfs: program.tmpfs },
       program: root.executable,
       args: program.args,
       env: { ...program.env, LD_LIBRARY_PATH: root.libraryPath },
@@ -142,13 +151,19 @@ function finishPlan(
   }
   const shell = support?.shell ?? findLauncherShell()
   if (shell !== null) {
-    const launcher = buildLauncher(shell, cgroup?.procsFiles ?? [], request.limits, command, args)
+    // Inherited host fds are held open as /dev/null in the sandbox (see spawn-plan.ts), and a
+    // POSIX shell cannot close fds above 9: they must not eat the sandbox's own allowance.
+    const limits = {
+      ...request.limits,
+      openFiles: request.limits.openFiles + (findHighestOpenFd() ?? 0),
+    }
+    const launcher = buildLauncher(shell, cgroup !== null, limits, command, args)
     command = launcher.command
     args = launcher.args
     layers.push('rlimits')
   } else if (cgroup !== null) {
-    // Only the launcher can put the sandbox in its cgroup before it starts. (strict never gets
-    // here: a host without /bin/sh lacks the rlimits layer, and strict refused above.)
+    // Only a waiting launcher lets the host put the sandbox in its cgroup before it starts.
+    // (strict never gets here: a host without /bin/sh lacks rlimits, and strict refused above.)
     cgroup.removeSync()
     cgroup = null
     layers.splice(layers.indexOf('cgroup'), 1)
@@ -159,7 +174,18 @@ function finishPlan(
       fix: 'provide /bin/sh',
     })
   }
-  return { command, args, env, seccompProgram, cgroup, confined, layers, missing }
+  return {
+    command,
+    args,
+    env,
+    seccompProgram,
+    cgroup,
+    confined,
+    layers,
+    missing,
+    waitsForHost: cgroup !== null,
+    runAs,
+  }
 }
 
 let swept = false

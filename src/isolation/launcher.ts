@@ -2,14 +2,17 @@
  * The first program of every sandbox, run by the host: `/bin/sh`, only to do what Node cannot do
  * for a child before it execs the sandbox (bubblewrap, or the runtime directly):
  *
- * - join the sandbox's cgroup (so every process it starts is inside from the beginning);
+ * - wait, when asked to, until the host has put it into the sandbox's cgroup (the host writes
+ *   "go" on fd 5), so that every process it starts is inside from the beginning;
  * - set resource limits, inherited by everything after: no core dumps (a crashing sandbox would
  *   otherwise leave its memory in a file: measured, 450 MB written at / as root), no file growth
  *   (the sandbox writes no host file; should a way to create one be found, it stays empty), a cap
- *   on open files, and a lifetime CPU budget as a backstop behind the host's own deadlines.
+ *   on open files, no real-time priority, no locked memory, few queued signals (they count
+ *   against a per-user limit shared with the host's processes of that user), and a lifetime CPU
+ *   budget as a backstop behind the host's own deadlines.
  *
- * No value from the guest reaches this script: the cgroup paths are pyward's own and the limits
- * are numbers, all passed as arguments, never spliced into the script text.
+ * No value from the guest reaches this script: the limits are numbers, passed as arguments,
+ * never spliced into the script text.
  *
  * @module
  */
@@ -29,20 +32,35 @@ export interface LauncherLimits {
   cpuSeconds: number
 }
 
+/** The fd bubblewrap reads the compiled seccomp program from. */
+export const SECCOMP_FD = 4
+/** The fd on which the host tells a waiting launcher to go on. */
+export const GO_FD = 5
+/** Queued signals: the sandbox's Node needs none of its own. */
+const PENDING_SIGNALS = 64
+
 const SCRIPT = [
-  'n=$1; shift',
-  'while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n - 1)); done',
+  // dash knows fds 0-9 only in redirections: GO_FD must stay a single digit.
+  `if [ "$1" = wait ]; then read -r go <&${GO_FD} && [ "$go" = go ] || exit 125; fi`,
+  `exec ${GO_FD}<&-`,
+  'shift',
   'ulimit -c 0 && ulimit -f 0 && ulimit -n "$1" && ulimit -t "$2" || exit 125',
+  'ulimit -r 0 2>/dev/null; ulimit -l 0 2>/dev/null',
+  // POSIX shells cannot set RLIMIT_SIGPENDING; util-linux's prlimit can, where it is installed.
+  `if command -v prlimit >/dev/null 2>&1; then prlimit --pid $$ --sigpending=${PENDING_SIGNALS}:${PENDING_SIGNALS} || exit 125; fi`,
   'shift 2',
   // The shell exports PWD on its own; what it execs gets no variable from it.
   'unset PWD',
   'exec "$@"',
 ].join('\n')
 
-/** The shell command that joins `procsFiles`, sets `limits`, and execs `command`. */
+/**
+ * The shell command that (when `waitForHost`) waits for the host's "go" on fd 5, sets `limits`,
+ * and execs `command`.
+ */
 export function buildLauncher(
   shell: string,
-  procsFiles: readonly string[],
+  waitForHost: boolean,
   limits: LauncherLimits,
   command: string,
   args: readonly string[],
@@ -53,8 +71,7 @@ export function buildLauncher(
       '-c',
       SCRIPT,
       'pyward-launcher',
-      String(procsFiles.length),
-      ...procsFiles,
+      waitForHost ? 'wait' : 'start',
       String(limits.openFiles),
       String(limits.cpuSeconds),
       command,

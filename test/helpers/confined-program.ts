@@ -3,17 +3,12 @@
  * launch plan of isolation "strict" (bubblewrap's namespaces and empty root, the seccomp program,
  * a cgroup, rlimits) around any host executable, with no Pyodide, no Node permission flags and no
  * realm hardening. For tests that grant the attacker the whole process and show what the OS
- * layers alone still refuse. Started as GuestProcess starts a sandbox: fd 4 carries the seccomp
- * program, every other inherited fd is /dev/null.
+ * layers alone still refuse. Started as every sandbox is, by spawnPlan.
  */
-import { type StdioOptions, spawn } from 'node:child_process'
-import { closeSync, openSync } from 'node:fs'
-import { constants } from 'node:os'
-import type { Writable } from 'node:stream'
 import type { ReadOnlyBind } from '../../src/isolation/bwrap-args.ts'
-import { planLaunch, type SandboxLimits, SECCOMP_FD } from '../../src/isolation/launch-plan.ts'
+import { planLaunch, type SandboxLimits } from '../../src/isolation/launch-plan.ts'
+import { spawnPlan, unwrapBwrapStatus } from '../../src/isolation/spawn-plan.ts'
 import { SANDBOX_OPEN_FILES, SANDBOX_TASKS, SANDBOX_TMP_BYTES } from '../../src/policy/limits.ts'
-import { findHighestOpenFd } from '../../src/runtimes/pyodide/process-stats.ts'
 
 export interface ConfinedProgramOptions {
   /** A host executable; it, its loader and its libraries are bound into the empty root. */
@@ -43,14 +38,12 @@ export interface ConfinedExit {
 const OUTPUT_BYTES = 1024 * 1024
 
 export async function runConfinedProgram(options: ConfinedProgramOptions): Promise<ConfinedExit> {
-  // Inherited fds up to the highest are /dev/null in the child: they count against its limit.
-  const highest = Math.max(findHighestOpenFd() ?? 256, SECCOMP_FD)
   const plan = await planLaunch({
     mode: 'strict',
     limits: {
       memoryBytes: 512 * 2 ** 20,
       tasks: SANDBOX_TASKS,
-      openFiles: SANDBOX_OPEN_FILES + highest,
+      openFiles: SANDBOX_OPEN_FILES,
       cpuSeconds: 60,
       ...options.limits,
     },
@@ -65,12 +58,7 @@ export async function runConfinedProgram(options: ConfinedProgramOptions): Promi
       }
     },
   })
-  const devNull = openSync('/dev/null', 'r+')
-  const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', devNull, 'pipe']
-  for (let fd = SECCOMP_FD + 1; fd <= highest; fd++) stdio.push(devNull)
-  const child = spawn(plan.command, plan.args, { stdio, env: plan.env, cwd: '/' })
-  closeSync(devNull)
-  ;(child.stdio[SECCOMP_FD] as Writable).on('error', () => {}).end(plan.seccompProgram)
+  const child = spawnPlan(plan, ['ignore', 'pipe', 'pipe', 'ignore'])
 
   const output = { stdout: '', stderr: '' }
   for (const name of ['stdout', 'stderr'] as const) {
@@ -91,12 +79,4 @@ export async function runConfinedProgram(options: ConfinedProgramOptions): Promi
   await plan.cgroup?.remove()
   const cgroupRemoved = plan.cgroup?.removeSync() ?? true
   return { ...output, ...unwrapBwrapStatus(code, signal), oomKilled, timedOut, cgroupRemoved }
-}
-
-/** bubblewrap exits with its program's status, and 128 + n when a signal n ended the program. */
-function unwrapBwrapStatus(code: number | null, signal: NodeJS.Signals | null) {
-  const name = Object.entries(constants.signals).find(([, number]) => number === (code ?? 0) - 128)
-  return code !== null && code > 128 && name
-    ? { code: null, signal: name[0] as NodeJS.Signals }
-    : { code, signal }
 }

@@ -71,7 +71,17 @@ function runFiltered(command: readonly string[]): Promise<Exit> {
 
 /** The numbers of the calls the probe makes through ctypes, for each architecture. */
 function probeNumbers(): string {
-  const names = ['unshare', 'clone3', 'ptrace', 'perf_event_open', 'userfaultfd', 'keyctl']
+  const names = [
+    'unshare',
+    'clone3',
+    'ptrace',
+    'perf_event_open',
+    'userfaultfd',
+    'keyctl',
+    'fcntl',
+    'io_setup',
+    'inotify_init1',
+  ]
   const table = (target: 'x86_64' | 'aarch64') =>
     Object.fromEntries(
       [...names, 'io_uring_setup', 'getpid'].map((n) => [n, syscallNumber(target, n)]),
@@ -121,6 +131,10 @@ print(json.dumps({
     'inet6': attempt(lambda: socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).close()),
     'unix': attempt(lambda: socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).close()),
     'unixPair': attempt(lambda: [s.close() for s in socket.socketpair()]),
+    'flock': attempt(lambda: __import__('fcntl').flock(os.open('/usr/bin', os.O_RDONLY), 2)),  # ok
+    'lease': call('fcntl', os.open('/proc/self/status', os.O_RDONLY), 1024, 0),  # F_SETLEASE: EINVAL
+    'aio': call('io_setup', 1, 0),                       # NULL ctx: EFAULT
+    'inotify': call('inotify_init1', 0),                 # ok
     'fork': attempt(fork),
     'unshareUser': call('unshare', 0x10000000),         # CLONE_NEWUSER: ok
     'clone3': call('clone3', 0, 0),                      # NULL args: EINVAL
@@ -181,8 +195,12 @@ describe('the seccomp program in the kernel', { skip, timeout: TEST_TIMEOUT_MS *
       seccomp: '2',
       inet: 'EACCES',
       inet6: 'EACCES',
-      unix: 'ok',
+      unix: 'EACCES',
       unixPair: 'ok',
+      flock: 'EPERM',
+      lease: 'EPERM',
+      aio: 'EPERM',
+      inotify: 'EPERM',
       fork: 'EPERM',
       threads: 4,
       unshareUser: 'EPERM',

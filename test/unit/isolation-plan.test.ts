@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
@@ -50,26 +50,36 @@ describe('buildBwrapArgs', () => {
       assert.ok(options.includes(flag), flag)
     }
     // "-try" variants would quietly share a namespace the kernel cannot make.
-    assert.ok(!options.some((arg) => arg.endsWith('-try')))
+    assert.ok(!options.some((arg) => arg.startsWith('--unshare') && arg.endsWith('-try')))
     assert.ok(!options.includes('--share-net'))
   })
 
   it('binds only read-only, caps every tmpfs, and has no /sys', () => {
     assert.ok(!options.includes('--bind'))
-    assert.deepEqual(valuesOf(options, '--ro-bind', 2), [['/usr/bin/node', '/usr/bin/node']])
+    assert.deepEqual(
+      valuesOf(options, '--ro-bind', 2).filter(([, to]) => !to?.startsWith('/proc/')),
+      [['/usr/bin/node', '/usr/bin/node']],
+    )
     const tmpfs = options.flatMap((arg, i) => (arg === '--tmpfs' ? [i] : []))
     assert.ok(tmpfs.length >= 2)
     for (const index of tmpfs) assert.equal(options[index - 2], '--size')
     assert.ok(!options.some((arg) => arg.startsWith('/sys')))
     assert.deepEqual(valuesOf(options, '--remount-ro'), [['/dev'], ['/']])
-    // Device binds are the harmless few only.
-    for (const [device] of valuesOf(options, '--dev-bind')) {
-      assert.ok(
-        ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom'].includes(
-          device as string,
-        ),
-      )
+    // procfs checks by uid: its writable trees are bound read-only, root-only files masked.
+    const covered = valuesOf(options, '--ro-bind', 2)
+    const has = (entry: string) => existsSync(`/proc/${entry}`)
+    for (const tree of ['sys', 'bus', 'irq', 'sysrq-trigger'].filter(has)) {
+      const bound = covered.some(([from, to]) => from === `/proc/${tree}` && to === `/proc/${tree}`)
+      assert.ok(bound, tree)
     }
+    for (const file of ['kcore', 'kallsyms', 'kpageflags', 'timer_list', 'slabinfo'].filter(has)) {
+      const masked = covered.some(([from, to]) => from === '/dev/null' && to === `/proc/${file}`)
+      assert.ok(masked, file)
+    }
+    const firstProcBind = options.findIndex(
+      (arg, i) => arg === '--ro-bind' && options[i + 2]?.startsWith('/proc/'),
+    )
+    assert.ok(firstProcBind > options.indexOf('--proc'), 'after /proc is mounted')
   })
 
   it('passes the environment, the seccomp fd, and the program after --', () => {
@@ -155,30 +165,52 @@ describe('cgroup discovery', () => {
 })
 
 describe('buildLauncher', () => {
+  const limits = { openFiles: 64, cpuSeconds: 7 }
+
   it('sets the limits and execs the command with its arguments untouched', () => {
-    const launcher = buildLauncher('/bin/sh', [], { openFiles: 64, cpuSeconds: 7 }, '/bin/sh', [
+    const launcher = buildLauncher('/bin/sh', false, limits, '/bin/sh', [
       '-c',
-      'ulimit -n; ulimit -t; ulimit -c; ulimit -f; printf "%s|" "$@"',
+      'ulimit -n; ulimit -t; ulimit -c; ulimit -f; ulimit -r; ulimit -l; printf "%s|" "$@"',
       'name',
       'a b',
       '$(touch /tmp/never)',
     ])
-    const result = spawnSync(launcher.command, launcher.args, { encoding: 'utf8' })
+    const result = spawnSync(launcher.command, launcher.args, { encoding: 'utf8', env: {} })
     assert.equal(result.status, 0, result.stderr)
-    assert.equal(result.stdout, '64\n7\n0\n0\na b|$(touch /tmp/never)|')
+    assert.equal(result.stdout.split('a b|')[0], '64\n7\n0\n0\n0\n0\n')
+    assert.match(result.stdout, /a b\|\$\(touch \/tmp\/never\)\|/)
   })
 
-  it('refuses to start when it cannot join the cgroup', () => {
-    const launcher = buildLauncher(
-      '/bin/sh',
-      ['/nonexistent/cgroup.procs'],
-      { openFiles: 64, cpuSeconds: 7 },
-      '/bin/echo',
-      ['started'],
-    )
-    const result = spawnSync(launcher.command, launcher.args, { encoding: 'utf8' })
-    assert.equal(result.status, 125)
+  it('passes on no variable of its own', () => {
+    const launcher = buildLauncher('/bin/sh', false, limits, '/usr/bin/env', [])
+    const result = spawnSync(launcher.command, launcher.args, { encoding: 'utf8', env: {} })
     assert.equal(result.stdout, '')
+  })
+
+  it('caps queued signals where prlimit exists', { skip: !existsSync('/usr/bin/prlimit') }, () => {
+    const launcher = buildLauncher('/bin/sh', false, limits, '/bin/sh', [
+      '-c',
+      'grep "Max pending signals" /proc/self/limits',
+    ])
+    const result = spawnSync(launcher.command, launcher.args, { encoding: 'utf8', env: {} })
+    assert.match(result.stdout, /Max pending signals\s+64\s+64/)
+  })
+
+  it('waits for "go" on fd 5 before it starts anything, and refuses anything else', () => {
+    const launcher = buildLauncher('/bin/sh', true, limits, '/bin/echo', ['started'])
+    const withFd5 = (message: string) =>
+      spawnSync(
+        '/bin/sh',
+        ['-c', `printf '${message}\\n' | "$0" "$@" 5<&0`, launcher.command, ...launcher.args],
+        {
+          encoding: 'utf8',
+        },
+      )
+    const started = withFd5('go')
+    assert.equal(started.stdout, 'started\n', started.stderr)
+    const refused = withFd5('no')
+    assert.equal(refused.status, 125)
+    assert.equal(refused.stdout, '')
   })
 })
 

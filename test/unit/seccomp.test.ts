@@ -239,18 +239,31 @@ for (const arch of ['x86_64', 'aarch64'] as const) {
       assert.ok(skipped >= 8)
     })
 
-    it('lets only AF_UNIX sockets be created', () => {
-      assert.deepEqual(call('socket', AF_UNIX, 1n, 0n), ALLOW)
-      assert.deepEqual(call('socketpair', AF_UNIX, 1n, 0n), ALLOW)
-      for (const family of [AF_INET, AF_INET6, AF_NETLINK, AF_PACKET]) {
+    it('creates no socket at all, and only AF_UNIX socket pairs', () => {
+      for (const family of [AF_UNIX, AF_INET, AF_INET6, AF_NETLINK, AF_PACKET]) {
         assert.deepEqual(call('socket', family, 1n, 0n), errno(EACCES), `family ${family}`)
       }
+      assert.deepEqual(call('socketpair', AF_UNIX, 1n, 0n), ALLOW)
       assert.deepEqual(call('socketpair', AF_INET, 1n, 0n), errno(EACCES))
     })
 
-    it('reads the socket family from the low 32 bits, as the kernel does', () => {
-      assert.deepEqual(call('socket', 0x1_0000_0000n | AF_INET, 1n, 0n), errno(EACCES))
-      assert.deepEqual(call('socket', 0xffff_ffff_0000_0000n | AF_UNIX, 1n, 0n), ALLOW)
+    it('reads the socket pair family from the low 32 bits, as the kernel does', () => {
+      assert.deepEqual(call('socketpair', 0x1_0000_0000n | AF_INET, 1n, 0n), errno(EACCES))
+      assert.deepEqual(call('socketpair', 0xffff_ffff_0000_0000n | AF_UNIX, 1n, 0n), ALLOW)
+    })
+
+    it('takes no lock, lease or notification on a file, and keeps the other fcntl commands', () => {
+      for (const command of [6n, 7n, 37n, 38n, 1024n, 1026n]) {
+        assert.deepEqual(call('fcntl', 3n, command, 0n), errno(EPERM), `F_ command ${command}`)
+        assert.deepEqual(call('fcntl', 3n, 0x1_0000_0000n | command, 0n), errno(EPERM))
+      }
+      for (const command of [0n, 1n, 2n, 3n, 4n, 5n, 1030n]) {
+        assert.deepEqual(call('fcntl', 3n, command, 0n), ALLOW, `F_ command ${command}`)
+      }
+      assert.deepEqual(call('flock', 3n, 2n), errno(EPERM))
+      for (const name of ['io_setup', 'io_submit', 'inotify_init1', 'inotify_add_watch']) {
+        assert.deepEqual(call(name, 0n, 0n), errno(EPERM), name)
+      }
     })
 
     it('lets clone make threads and nothing else', () => {

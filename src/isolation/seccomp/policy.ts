@@ -67,8 +67,9 @@ function words(text: string): string[] {
 /**
  * Docker's unconditional allowlist, alphabetical, minus: the names that exist only in 32-bit
  * ABIs (`*32`, `*_time64`, `socketcall`, …: the arch check kills those ABIs), the calls that
- * get an argument rule below (`ioctl`, `socketpair`), and the ones this policy denies (`fork`,
- * `vfork`, `name_to_handle_at`, `adjtimex`, `clock_adjtime`; see {@link SECCOMP_POLICY}).
+ * get an argument rule below (`socket`, `socketpair`, `fcntl`, `ioctl`), and the ones this
+ * policy denies (`fork`, `vfork`, `flock`, Linux AIO, inotify, `name_to_handle_at`, `adjtimex`,
+ * `clock_adjtime`; see {@link SECCOMP_POLICY}).
  * Plus `arch_prctl` (Docker's amd64 group): glibc sets the thread pointer with it on x86_64.
  *
  * `execve`/`execveat` must stay: bwrap loads the filter and then execs the sandboxed command,
@@ -85,13 +86,12 @@ const ALLOWED = words(`
   dup2 dup3 epoll_create epoll_create1 epoll_ctl epoll_ctl_old epoll_pwait epoll_pwait2
   epoll_wait epoll_wait_old eventfd eventfd2 execve execveat exit exit_group faccessat
   faccessat2 fadvise64 fallocate fanotify_mark fchdir fchmod fchmodat fchmodat2 fchown fchownat
-  fcntl fdatasync fgetxattr flistxattr flock fremovexattr fsetxattr fstat fstatfs fsync
+  fdatasync fgetxattr flistxattr fremovexattr fsetxattr fstat fstatfs fsync
   ftruncate futex futex_requeue futex_wait futex_waitv futex_wake futimesat getcpu getcwd
   getdents getdents64 getegid geteuid getgid getgroups getitimer getpeername getpgid getpgrp
   getpid getppid getpriority getrandom getresgid getresuid getrlimit get_robust_list getrusage
   getsid getsockname getsockopt get_thread_area gettid gettimeofday getuid getxattr getxattrat
-  inotify_add_watch inotify_init inotify_init1 inotify_rm_watch io_cancel io_destroy
-  io_getevents io_pgetevents ioprio_get ioprio_set io_setup io_submit kill landlock_add_rule
+  ioprio_get ioprio_set kill landlock_add_rule
   landlock_create_ruleset landlock_restrict_self lchown lgetxattr link linkat listen listmount
   listxattr listxattrat llistxattr lremovexattr lseek lsetxattr lstat madvise map_shadow_stack
   membarrier memfd_create memfd_secret mincore mkdir mkdirat mknod mknodat mlock mlock2 mlockall
@@ -122,21 +122,39 @@ const CLONE_NAMESPACE_BITS = 0x7e020000
 const TIOCSTI = 0x5412
 const TIOCLINUX = 0x541c
 
-function unixSocketsOnly(syscall: string): ArgumentRule {
-  return {
-    syscall,
-    cases: [{ when: [{ arg: 0, op: 'equals', value: AF_UNIX }], action: ALLOW }],
-    otherwise: errno(EACCES),
-    why:
-      'No network: only AF_UNIX. INET/INET6 would reach the host network if a namespace were ' +
-      'missing; NETLINK and PACKET talk to the kernel and the wire directly. EACCES, as a ' +
-      'firewall would answer, so Python raises PermissionError.',
-  }
-}
+/** fcntl commands that lock or watch a file: F_SETLK, F_SETLKW, F_OFD_SETLK(W), F_SETLEASE, F_NOTIFY. */
+const FILE_LOCK_COMMANDS = [6, 7, 37, 38, 1024, 1026]
 
 const RULES: readonly ArgumentRule[] = [
-  unixSocketsOnly('socket'),
-  unixSocketsOnly('socketpair'),
+  {
+    syscall: 'socket',
+    cases: [],
+    otherwise: errno(EACCES),
+    why:
+      'No network, and no new socket of any family. INET/INET6 would reach the host network if ' +
+      'a namespace were missing; NETLINK and PACKET talk to the kernel and the wire directly; ' +
+      'and an AF_UNIX socket can connect to a host socket file in a mounted directory (a ' +
+      'read-only mount does not stop connect()). EACCES, as a firewall would answer, so Python ' +
+      'raises PermissionError.',
+  },
+  {
+    syscall: 'socketpair',
+    cases: [{ when: [{ arg: 0, op: 'equals', value: AF_UNIX }], action: ALLOW }],
+    otherwise: errno(EACCES),
+    why: 'A connected pair inside the process (Node and asyncio use them) reaches nothing else.',
+  },
+  {
+    syscall: 'fcntl',
+    cases: FILE_LOCK_COMMANDS.map((command) => ({
+      when: [{ arg: 1, op: 'equals', value: command } as const],
+      action: errno(EPERM),
+    })),
+    otherwise: ALLOW,
+    why:
+      'Locks, leases and directory notifications on files bound in from the host would stall ' +
+      "or watch the host's own users of those files (measured: a lease held a host writer of a " +
+      'mounted file for 10 s). Other commands (flags, descriptors) stay.',
+  },
   {
     syscall: 'clone',
     cases: [
@@ -276,6 +294,24 @@ const DENIED: readonly Denial[] = [
       'vhangup',
     ],
     why: 'Administration of the host machine, never the business of a sandboxed program.',
+  },
+  {
+    names: ['flock'],
+    why:
+      "A lock on a file bound in from the host blocks the host's own processes that lock it " +
+      '(flock works on files opened read-only).',
+  },
+  {
+    names: ['io_setup', 'io_submit', 'io_getevents', 'io_pgetevents', 'io_cancel', 'io_destroy'],
+    why:
+      'Linux AIO contexts count against a system-wide limit (fs.aio-max-nr): one io_setup(65536) ' +
+      "took all of it for the sandbox's life, and every host process's io_setup failed.",
+  },
+  {
+    names: ['inotify_init', 'inotify_init1', 'inotify_add_watch', 'inotify_rm_watch'],
+    why:
+      "inotify instances and watches count against per-user limits shared with the host's " +
+      'processes of the same uid (measured: the host could open no inotify instance).',
   },
   {
     names: ['iopl', 'ioperm', 'modify_ldt'],

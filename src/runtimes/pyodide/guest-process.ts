@@ -12,25 +12,16 @@
  *
  * @module
  */
-import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process'
-import { closeSync, openSync } from 'node:fs'
-import { constants } from 'node:os'
-import type { Duplex, Writable } from 'node:stream'
+import type { ChildProcess } from 'node:child_process'
+import type { Duplex } from 'node:stream'
 import type { CgroupLeaf } from '../../isolation/cgroup-leaf.js'
-import { type LaunchPlan, SECCOMP_FD } from '../../isolation/launch-plan.js'
+import type { LaunchPlan } from '../../isolation/launch-plan.js'
+import { spawnPlan, unwrapBwrapStatus } from '../../isolation/spawn-plan.js'
 import { killOnHostExit } from './kill-on-exit.js'
-import {
-  findChildPid,
-  findHighestOpenFd,
-  readProcessCpuMs,
-  readProcessRssBytes,
-} from './process-stats.js'
+import { findChildPid, readProcessCpuMs, readProcessRssBytes } from './process-stats.js'
 
 /** Past this much of its stderr, the host stops reading it: a flood costs the host nothing more. */
 const DIAGNOSTICS_READ_LIMIT = 1024 * 1024
-/** Where no fd list can be read, cover this many. */
-const FALLBACK_FD_COUNT = 256
-
 /** Enough of Node's crash report to hold the error and its stack after a minified source line. */
 const DIAGNOSTICS_BYTES = 64 * 1024
 /** Node echoes the offending source line; Pyodide's is one minified line of megabytes. */
@@ -57,27 +48,9 @@ export class GuestProcess {
   constructor(plan: LaunchPlan) {
     this.#confined = plan.confined
     this.#cgroup = plan.cgroup
-    const devNull = openSync('/dev/null', 'r+')
-    try {
-      this.#child = spawn(plan.command, plan.args, {
-        stdio: sandboxStdio(devNull, plan.seccompProgram !== null),
-        // Nothing of the host's: the plan's environment is empty, or Node's own settings only,
-        // which the guest's process.env and os.environ never show.
-        env: plan.env,
-        cwd: '/',
-        windowsHide: true,
-      })
-    } finally {
-      closeSync(devNull)
-    }
+    this.#child = spawnPlan(plan, ['ignore', 'ignore', 'pipe', 'pipe'])
     killOnHostExit(this.#child)
     this.socket = this.#child.stdio[3] as Duplex
-    if (plan.seccompProgram !== null) {
-      const seccomp = this.#child.stdio[SECCOMP_FD] as Writable
-      // A sandbox that dies before reading it closes the pipe: its exit says what happened.
-      seccomp.on('error', () => {})
-      seccomp.end(plan.seccompProgram)
-    }
     let diagnosticsRead = 0
     this.#child.stderr?.on('data', (chunk: Buffer) => {
       this.#diagnostics = (this.#diagnostics + chunk.toString('utf8')).slice(-DIAGNOSTICS_BYTES)
@@ -166,23 +139,4 @@ export class GuestProcess {
     if (program !== null) this.#programPid = program
     return this.#programPid
   }
-}
-
-/**
- * 0 and 1: /dev/null; 2: diagnostics; 3: the protocol; 4: the seccomp program when there is one;
- * every other inheritable fd: /dev/null.
- */
-function sandboxStdio(devNull: number, seccomp: boolean): StdioOptions {
-  const highest = Math.max(findHighestOpenFd() ?? FALLBACK_FD_COUNT, SECCOMP_FD)
-  const stdio: StdioOptions = ['ignore', 'ignore', 'pipe', 'pipe']
-  stdio.push(seccomp ? 'pipe' : devNull)
-  for (let fd = SECCOMP_FD + 1; fd <= highest; fd++) stdio.push(devNull)
-  return stdio
-}
-
-/** bubblewrap exits with its program's status, and 128 + n when a signal n ended the program. */
-function unwrapBwrapStatus(code: number | null, signal: NodeJS.Signals | null): ProcessExit {
-  if (code === null || code <= 128) return { code, signal }
-  const name = Object.entries(constants.signals).find(([, number]) => number === code - 128)?.[0]
-  return name ? { code: null, signal: name as NodeJS.Signals } : { code, signal }
 }

@@ -45,18 +45,6 @@ export function findChildPid(parentPid: number): number | null {
   return null
 }
 
-/** The highest file descriptor this process has open (which a child could inherit), or null. */
-export function findHighestOpenFd(): number | null {
-  for (const dir of ['/proc/self/fd', '/dev/fd']) {
-    try {
-      return Math.max(...readdirSync(dir).map(Number).filter(Number.isInteger))
-    } catch {
-      // not this platform's way
-    }
-  }
-  return null
-}
-
 function readProc(path: string): string | null {
   try {
     return readFileSync(path, 'utf8')

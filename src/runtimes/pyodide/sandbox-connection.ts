@@ -34,7 +34,6 @@ import {
 } from './guest-command.js'
 import { GuestProcess, type ProcessExit } from './guest-process.js'
 import { buildInitMessage } from './init-message.js'
-import { findHighestOpenFd } from './process-stats.js'
 import { type Breach, ResourceWatch } from './resource-watch.js'
 import { locateRuntimeFiles } from './runtime-files.js'
 
@@ -113,9 +112,7 @@ export class SandboxConnection {
       limits: {
         memoryBytes: (processMemoryLimitMb(policy.memoryMb) + CGROUP_MEMORY_MARGIN_MB) * MIB,
         tasks: SANDBOX_TASKS,
-        // Inherited host fds are held open as /dev/null in the sandbox (see GuestProcess), and
-        // a POSIX shell cannot close fds above 9: they must not eat the sandbox's own allowance.
-        openFiles: SANDBOX_OPEN_FILES + (findHighestOpenFd() ?? 0),
+        openFiles: SANDBOX_OPEN_FILES,
         cpuSeconds: SANDBOX_CPU_SECONDS,
       },
       program: (confined) => buildGuestProgram(options, confined),

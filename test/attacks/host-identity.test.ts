@@ -1,0 +1,62 @@
+/**
+ * Who a sandbox is on the host. Inside, it is uid 65534 whatever happens; but the kernel checks
+ * files by the host uid that maps to, and procfs by uid alone. Judged from the host: which uid
+ * the sandbox's process has, and whether a confined program (with the whole realm) can write the
+ * kernel's settings or read root-only kernel files.
+ */
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { describe, it } from 'node:test'
+import { Sandbox } from '../../src/index.ts'
+import { runConfinedProgram } from '../helpers/confined-program.ts'
+import { findSandboxPids } from '../helpers/sandbox-processes.ts'
+import { TEST_TIMEOUT_MS } from '../helpers/sandboxes.ts'
+
+const ROOT = process.getuid?.() === 0
+
+const PROBE = `
+const fs = require('fs')
+const out = {}
+for (const path of ['/proc/sys/kernel/core_pattern', '/proc/sys/vm/drop_caches', '/proc/sysrq-trigger']) {
+  try { fs.closeSync(fs.openSync(path, 'w')); out[path] = 'writable' } catch (e) { out[path] = e.code }
+}
+for (const path of ['/proc/kpageflags', '/proc/slabinfo', '/proc/timer_list', '/proc/kallsyms']) {
+  try { out[path] = 'read ' + fs.readFileSync(path).length } catch (e) { out[path] = e.code }
+}
+process.stdout.write(JSON.stringify(out))
+`
+
+describe('who the sandbox is on the host', () => {
+  it('runs as an unprivileged host user when the host is root', {
+    skip: ROOT ? false : 'the host is not root: sandboxes run as its own user',
+    timeout: TEST_TIMEOUT_MS,
+  }, async (t) => {
+    const sandbox = await Sandbox.create({ isolation: 'strict' })
+    t.after(() => sandbox.close())
+    const [pid] = findSandboxPids()
+    assert.ok(pid)
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    assert.match(status, /^Uid:\s+65534\s+65534\s+65534\s+65534$/m)
+    assert.match(status, /^Gid:\s+65534\s+65534\s+65534\s+65534$/m)
+    assert.match(status, /^Groups:\s*$/m)
+  })
+
+  it("cannot write the kernel's settings or read root-only kernel files", {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    const exit = await runConfinedProgram({
+      executable: process.execPath,
+      args: ['-e', PROBE],
+      binds: [],
+      timeoutMs: 20_000,
+    })
+    assert.equal(exit.code, 0, exit.stderr)
+    const seen = JSON.parse(exit.stdout) as Record<string, string>
+    for (const [path, outcome] of Object.entries(seen)) {
+      assert.ok(
+        !outcome.startsWith('writable') && !outcome.startsWith('read '),
+        `${path}: ${outcome}`,
+      )
+    }
+  })
+})
