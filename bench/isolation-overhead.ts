@@ -21,7 +21,7 @@ async function bareNodeStart(mode: Mode): Promise<number> {
     program: (confined) =>
       confined
         ? { executable: process.execPath, args: ['-e', '0'], binds: [], tmpfs: [], env: {} }
-        : { executable: process.execPath, args: ['-e', '0'], env: {} },
+        : { executable: process.execPath, args: ['-e', '0'], env: {}, reads: [] },
   })
   await runToEnd(plan)
   await plan.cgroup?.remove()

@@ -58,7 +58,7 @@ export async function probeConfinement(mode: IsolationMode): Promise<Confinement
     program: (confined) =>
       confined
         ? { executable: process.execPath, args, binds: [], tmpfs: [], env: {} }
-        : { executable: process.execPath, args, env: {} },
+        : { executable: process.execPath, args, env: {}, reads: [] },
   })
   try {
     const { stdout, error } = await runProbe(plan)

@@ -23,7 +23,7 @@ import { detectHostSupport, type HostSupport } from './host-support.js'
 import { buildLauncher, findLauncherShell, type LauncherLimits, SECCOMP_FD } from './launcher.js'
 import type { IsolationMode, LayerStatus, OsLayer } from './layers.js'
 import { programRoot } from './program-root.js'
-import { readableBy, type SandboxUser } from './sandbox-user.js'
+import { readableBy, type SandboxUser, UNPRIVILEGED_USER } from './sandbox-user.js'
 import { compileSeccompProgram } from './seccomp/compile.js'
 import { findHighestOpenFd } from './spawn-plan.js'
 
@@ -43,6 +43,8 @@ export interface HostProgram {
   args: readonly string[]
   /** Node's own settings for this process; nothing of the host's environment. */
   env: Readonly<Record<string, string>>
+  /** Host paths the program reads (besides the executable): an unprivileged user must reach them. */
+  reads: readonly string[]
 }
 
 export interface SandboxLimits extends CgroupLimits, LauncherLimits {}
@@ -148,6 +150,12 @@ function finishPlan(
     command = program.executable
     args = [...program.args]
     env = { ...program.env }
+    // Unconfined, the process is all there is between the guest and the host's files: on a root
+    // host it runs as nobody whenever nobody can read what it needs.
+    const needs = [program.executable, ...program.reads]
+    if (process.getuid?.() === 0 && needs.every((path) => readableBy(path, UNPRIVILEGED_USER))) {
+      runAs = UNPRIVILEGED_USER
+    }
   }
   const shell = support?.shell ?? findLauncherShell()
   if (shell !== null) {

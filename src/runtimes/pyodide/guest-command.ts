@@ -104,10 +104,17 @@ export function buildGuestProgram(
   confined: boolean,
 ): ConfinedProgram | HostProgram {
   if (!confined) {
+    const { files, mounts } = options
     return {
       executable: process.execPath,
       args: buildGuestArgs(options, hostLayout(options)),
       env: NODE_ENV,
+      reads: [
+        files.pyodideDir,
+        files.distDir,
+        files.packageJson,
+        ...mounts.map((mount) => mount.hostPath),
+      ],
     }
   }
   const { layout, binds } = sandboxLayout(options)
