@@ -81,6 +81,7 @@ function probeNumbers(): string {
     'fcntl',
     'io_setup',
     'inotify_init1',
+    'sync',
   ]
   const table = (target: 'x86_64' | 'aarch64') =>
     Object.fromEntries(
@@ -134,6 +135,11 @@ print(json.dumps({
     'flock': attempt(lambda: __import__('fcntl').flock(os.open('/usr/bin', os.O_RDONLY), 2)),  # ok
     'lease': call('fcntl', os.open('/proc/self/status', os.O_RDONLY), 1024, 0),  # F_SETLEASE: EINVAL
     'aio': call('io_setup', 1, 0),                       # NULL ctx: EFAULT
+    # stderr is a socket pair the host made, in the host's network namespace.
+    'bindHostSocket': attempt(lambda: socket.socket(fileno=os.dup(2)).bind(b'\\0pyward-seccomp-test')),  # ok
+    'socketIoctl': attempt(lambda: __import__('fcntl').ioctl(2, 0x8912, bytes(16))),  # SIOCGIFCONF: EFAULT/EINVAL
+    'bigBuffer': attempt(lambda: socket.socketpair()[0].setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 22)),  # ok
+    'sync': call('sync'),                                # ok
     'inotify': call('inotify_init1', 0),                 # ok
     'fork': attempt(fork),
     'unshareUser': call('unshare', 0x10000000),         # CLONE_NEWUSER: ok
@@ -200,6 +206,10 @@ describe('the seccomp program in the kernel', { skip, timeout: TEST_TIMEOUT_MS *
       flock: 'EPERM',
       lease: 'EPERM',
       aio: 'EPERM',
+      bindHostSocket: 'EPERM',
+      socketIoctl: 'EPERM',
+      bigBuffer: 'EPERM',
+      sync: 'EPERM',
       inotify: 'EPERM',
       fork: 'EPERM',
       threads: 4,

@@ -252,6 +252,32 @@ for (const arch of ['x86_64', 'aarch64'] as const) {
       assert.deepEqual(call('socketpair', 0xffff_ffff_0000_0000n | AF_UNIX, 1n, 0n), ALLOW)
     })
 
+    it('gives no address to a socket, and asks nothing of the host network through one', () => {
+      for (const name of ['bind', 'listen', 'connect', 'accept', 'accept4']) {
+        assert.deepEqual(call(name, 2n, 0n, 0n), errno(EPERM), name)
+      }
+      for (const request of [0x8912n, 0x8915n, 0x8946n, 0x1_0000_8912n]) {
+        assert.deepEqual(call('ioctl', 2n, request, 0n), errno(EPERM), `ioctl ${request}`)
+      }
+      assert.deepEqual(call('ioctl', 0n, 0x5401n, 0n), ALLOW, 'TCGETS')
+      assert.deepEqual(call('ioctl', 0n, 0x5421n, 0n), ALLOW, 'FIONBIO')
+      for (const option of [7n, 8n, 32n, 33n]) {
+        assert.deepEqual(call('setsockopt', 3n, 1n, option, 0n, 4n), errno(EPERM), `SO_ ${option}`)
+      }
+      assert.deepEqual(call('setsockopt', 3n, 1n, 9n, 0n, 4n), ALLOW, 'SO_KEEPALIVE')
+    })
+
+    it('neither flushes nor probes the page cache of shared files, nor syncs the host', () => {
+      assert.deepEqual(call('fadvise64', 3n, 0n, 0n, 4n), errno(EPERM), 'POSIX_FADV_DONTNEED')
+      assert.deepEqual(call('fadvise64', 3n, 0n, 0n, 2n), ALLOW, 'POSIX_FADV_SEQUENTIAL')
+      for (const name of ['preadv2', 'pwritev2']) {
+        assert.deepEqual(call(name, 3n, 0n, 1n, 0n, 0n, 8n), errno(EPERM), `${name} RWF_NOWAIT`)
+        assert.deepEqual(call(name, 3n, 0n, 1n, 0n, 0n, 0n), ALLOW, name)
+      }
+      assert.deepEqual(call('sync'), errno(EPERM))
+      assert.deepEqual(call('syncfs', 3n), errno(EPERM))
+    })
+
     it('takes no lock, lease or notification on a file, and keeps the other fcntl commands', () => {
       for (const command of [6n, 7n, 37n, 38n, 1024n, 1026n]) {
         assert.deepEqual(call('fcntl', 3n, command, 0n), errno(EPERM), `F_ command ${command}`)

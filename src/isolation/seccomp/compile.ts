@@ -174,6 +174,12 @@ function conditionItems(condition: ArgCondition, fail: string): Item[] {
       ]
     case 'has-no-bits':
       return [load, { jt: fail, jf: 0, make: (jt, jf) => jumpIfAnyBit(condition.mask, jt, jf) }]
+    case 'masked-equals':
+      return [
+        load,
+        plain(andK(condition.mask)),
+        { jt: 0, jf: fail, make: (jt, jf) => jumpIfEqual(condition.value, jt, jf) },
+      ]
     default:
       return exhaustive(condition)
   }

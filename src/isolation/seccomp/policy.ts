@@ -30,6 +30,7 @@ export type ArgCondition =
   | { readonly arg: number; readonly op: 'equals'; readonly value: number }
   | { readonly arg: number; readonly op: 'has-all-bits'; readonly mask: number }
   | { readonly arg: number; readonly op: 'has-no-bits'; readonly mask: number }
+  | { readonly arg: number; readonly op: 'masked-equals'; readonly mask: number; readonly value: number }
 
 /** One syscall decided by its arguments: the first case whose conditions all hold, else `otherwise`. */
 export interface ArgumentRule {
@@ -81,25 +82,25 @@ function words(text: string): string[] {
  * `uretprobe`): they have no number yet, so they are skipped and get the default action.
  */
 const ALLOWED = words(`
-  accept accept4 access alarm arch_prctl bind brk cachestat capget capset chdir chmod chown
-  clock_getres clock_gettime clock_nanosleep close close_range connect copy_file_range creat dup
+  access alarm arch_prctl brk cachestat capget capset chdir chmod chown
+  clock_getres clock_gettime clock_nanosleep close close_range copy_file_range creat dup
   dup2 dup3 epoll_create epoll_create1 epoll_ctl epoll_ctl_old epoll_pwait epoll_pwait2
   epoll_wait epoll_wait_old eventfd eventfd2 execve execveat exit exit_group faccessat
-  faccessat2 fadvise64 fallocate fanotify_mark fchdir fchmod fchmodat fchmodat2 fchown fchownat
+  faccessat2 fallocate fanotify_mark fchdir fchmod fchmodat fchmodat2 fchown fchownat
   fdatasync fgetxattr flistxattr fremovexattr fsetxattr fstat fstatfs fsync
   ftruncate futex futex_requeue futex_wait futex_waitv futex_wake futimesat getcpu getcwd
   getdents getdents64 getegid geteuid getgid getgroups getitimer getpeername getpgid getpgrp
   getpid getppid getpriority getrandom getresgid getresuid getrlimit get_robust_list getrusage
   getsid getsockname getsockopt get_thread_area gettid gettimeofday getuid getxattr getxattrat
   ioprio_get ioprio_set kill landlock_add_rule
-  landlock_create_ruleset landlock_restrict_self lchown lgetxattr link linkat listen listmount
+  landlock_create_ruleset landlock_restrict_self lchown lgetxattr link linkat listmount
   listxattr listxattrat llistxattr lremovexattr lseek lsetxattr lstat madvise map_shadow_stack
   membarrier memfd_create memfd_secret mincore mkdir mkdirat mknod mknodat mlock mlock2 mlockall
   mmap mprotect mq_getsetattr mq_notify mq_open mq_timedreceive mq_timedsend mq_unlink mremap
   mseal msgctl msgget msgrcv msgsnd msync munlock munlockall munmap nanosleep newfstatat open
   openat openat2 pause pidfd_open pidfd_send_signal pipe pipe2 pkey_alloc pkey_free
-  pkey_mprotect poll ppoll prctl pread64 preadv preadv2 prlimit64 process_mrelease pselect6
-  pwrite64 pwritev pwritev2 read readahead readlink readlinkat readv recvfrom recvmmsg recvmsg
+  pkey_mprotect poll ppoll prctl pread64 preadv prlimit64 process_mrelease pselect6
+  pwrite64 pwritev read readahead readlink readlinkat readv recvfrom recvmmsg recvmsg
   remap_file_pages removexattr removexattrat rename renameat renameat2 restart_syscall rmdir
   rseq rt_sigaction rt_sigpending rt_sigprocmask rt_sigqueueinfo rt_sigreturn rt_sigsuspend
   rt_sigtimedwait rt_tgsigqueueinfo sched_getaffinity sched_getattr sched_getparam
@@ -107,9 +108,9 @@ const ALLOWED = words(`
   sched_setaffinity sched_setattr sched_setparam sched_setscheduler sched_yield seccomp select
   semctl semget semop semtimedop sendfile sendmmsg sendmsg sendto setfsgid setfsuid setgid
   setgroups setitimer setpgid setpriority setregid setresgid setresuid setreuid setrlimit
-  set_robust_list setsid setsockopt set_thread_area set_tid_address setuid setxattr setxattrat
+  set_robust_list setsid set_thread_area set_tid_address setuid setxattr setxattrat
   shmat shmctl shmdt shmget shutdown sigaltstack signalfd signalfd4 splice stat statfs statmount
-  statx symlink symlinkat sync sync_file_range syncfs sysinfo tee tgkill time timer_create
+  statx symlink symlinkat sync_file_range sysinfo tee tgkill time timer_create
   timer_delete timer_getoverrun timer_gettime timer_settime timerfd_create timerfd_gettime
   timerfd_settime times tkill truncate umask uname unlink unlinkat uretprobe utime utimensat
   utimes vmsplice wait4 waitid write writev
@@ -121,9 +122,20 @@ const CLONE_THREAD = 0x00010000
 const CLONE_NAMESPACE_BITS = 0x7e020000
 const TIOCSTI = 0x5412
 const TIOCLINUX = 0x541c
+/** The socket ioctl range (linux/sockios.h): 0x8900–0x89ff. */
+const SOCKET_IOCTLS = 0x8900
 
 /** fcntl commands that lock or watch a file: F_SETLK, F_SETLKW, F_OFD_SETLK(W), F_SETLEASE, F_NOTIFY. */
 const FILE_LOCK_COMMANDS = [6, 7, 37, 38, 1024, 1026]
+
+/** SOL_SOCKET options that grow a socket's buffers past the default (kernel memory). */
+const SO_SNDBUF = 7
+const SO_RCVBUF = 8
+const SO_SNDBUFFORCE = 32
+const SO_RCVBUFFORCE = 33
+const SOL_SOCKET = 1
+const POSIX_FADV_DONTNEED = 4
+const RWF_NOWAIT = 0x8
 
 const RULES: readonly ArgumentRule[] = [
   {
@@ -185,12 +197,56 @@ const RULES: readonly ArgumentRule[] = [
     cases: [
       { when: [{ arg: 1, op: 'equals', value: TIOCSTI }], action: errno(EPERM) },
       { when: [{ arg: 1, op: 'equals', value: TIOCLINUX }], action: errno(EPERM) },
+      {
+        when: [{ arg: 1, op: 'masked-equals', mask: 0xff00, value: SOCKET_IOCTLS }],
+        action: errno(EPERM),
+      },
     ],
     otherwise: ALLOW,
     why:
       'TIOCSTI pushes keystrokes into a terminal the sandbox shares with the host, which the ' +
-      "host's shell then runs; TIOCLINUX can do the same through the console's selection.",
+      "host's shell then runs; TIOCLINUX can do the same through the console's selection. The " +
+      "0x89xx socket ioctls (SIOCGIFCONF, SIOCETHTOOL, …) on the host-made socket pairs of fds " +
+      "2 and 3 answer for the host's network namespace (measured: its interfaces, addresses, " +
+      'MAC and driver).',
   },
+  {
+    syscall: 'setsockopt',
+    cases: [SO_SNDBUF, SO_RCVBUF, SO_SNDBUFFORCE, SO_RCVBUFFORCE].map((option) => ({
+      when: [
+        { arg: 1, op: 'equals', value: SOL_SOCKET } as const,
+        { arg: 2, op: 'equals', value: option } as const,
+      ],
+      action: errno(EPERM),
+    })),
+    otherwise: ALLOW,
+    why:
+      "Socket buffers are kernel memory that no process's resident size shows: larger ones let " +
+      'a sandbox without a cgroup queue gigabytes in socket pairs (measured: 2 GiB).',
+  },
+  {
+    syscall: 'fadvise64',
+    cases: [{ when: [{ arg: 3, op: 'equals', value: POSIX_FADV_DONTNEED }], action: errno(EPERM) }],
+    otherwise: ALLOW,
+    why:
+      "DONTNEED on a file bound in from the host evicts the host's (or another sandbox's) cached " +
+      'pages of it: the "flush" half of a flush+reload side channel (measured).',
+  },
+  ...[
+    { syscall: 'preadv2', flagsArg: 5 },
+    { syscall: 'pwritev2', flagsArg: 5 },
+  ].map(
+    ({ syscall, flagsArg }): ArgumentRule => ({
+      syscall,
+      cases: [
+        { when: [{ arg: flagsArg, op: 'has-all-bits', mask: RWF_NOWAIT }], action: errno(EPERM) },
+      ],
+      otherwise: ALLOW,
+      why:
+        'RWF_NOWAIT answers whether a page of a file is in the page cache: the "reload" half of ' +
+        "a side channel on what the host or another sandbox reads from a shared bound file.",
+    }),
+  ),
   {
     syscall: 'personality',
     cases: [0, 0x8, 0x20000, 0x20008, 0xffffffff].map((value) => ({
@@ -294,6 +350,17 @@ const DENIED: readonly Denial[] = [
       'vhangup',
     ],
     why: 'Administration of the host machine, never the business of a sandboxed program.',
+  },
+  {
+    names: ['bind', 'listen', 'connect', 'accept', 'accept4'],
+    why:
+      "The only sockets a sandbox holds are the host's socket pairs (fds 2 and 3), made in the " +
+      "host's network namespace: binding one claimed an abstract name in the host's namespace " +
+      '(measured: a host service could then not bind it). No socket of the sandbox needs an address.',
+  },
+  {
+    names: ['sync', 'syncfs'],
+    why: "They flush the host's dirty pages of every file system (measured: 400 MB), not the sandbox's.",
   },
   {
     names: ['flock'],
