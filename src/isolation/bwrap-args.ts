@@ -67,6 +67,8 @@ const PROC_READ_ONLY = ['sys', 'bus', 'irq', 'fs', 'pressure', 'acpi', 'sysrq-tr
 // (The host's /proc is the source: these trees are the kernel's, the same from every namespace;
 // /proc/sys/net shows the reader's own network namespace.)
 const PROC_MASKED = [
+  'cmdline',
+  'config.gz',
   'kcore',
   'kmsg',
   'kallsyms',

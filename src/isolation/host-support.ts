@@ -15,13 +15,13 @@ import { type CgroupParent, findCgroupParent } from './cgroup-parent.js'
 import { findLauncherShell } from './launcher.js'
 import type { LayerStatus, OsLayer } from './layers.js'
 import { programRoot } from './program-root.js'
-import { type SandboxUser, UNPRIVILEGED_USER } from './sandbox-user.js'
+import { nextSandboxUser, type SandboxUser } from './sandbox-user.js'
 import { compileSeccompProgram, type SeccompArch, seccompArchFor } from './seccomp/compile.js'
 
 export interface HostSupport {
   bwrap: string | null
-  /** On a host run as root: the unprivileged user sandboxes run as, when it can start bwrap. */
-  sandboxUser: SandboxUser | null
+  /** On a host run as root: whether an unprivileged user can start bwrap (sandboxes then get uids of their own). */
+  unprivilegedBwrap: boolean
   seccompArch: SeccompArch | null
   cgroup: CgroupParent | null
   shell: string | null
@@ -66,7 +66,7 @@ async function probeHost(): Promise<HostSupport> {
   let seccomp: LayerStatus
   let bwrap: string | null = null
   let activeArch: SeccompArch | null = null
-  let sandboxUser: SandboxUser | null = null
+  let unprivilegedBwrap = false
   if (!linux) {
     namespaces = missing(
       'namespaces',
@@ -92,12 +92,13 @@ async function probeHost(): Promise<HostSupport> {
         bwrap = found
         let who = `as the host's user (uid ${process.getuid?.()})`
         if (process.getuid?.() === 0) {
-          const dropped = await probeBwrap(found, null, UNPRIVILEGED_USER)
+          const probeUser = nextSandboxUser()
+          const dropped = await probeBwrap(found, null, probeUser)
           if (dropped.ok) {
-            sandboxUser = UNPRIVILEGED_USER
-            who = `as host uid ${UNPRIVILEGED_USER.uid}, not root`
+            unprivilegedBwrap = true
+            who = 'each as a host uid of its own, not root'
           } else {
-            who = `as host root: uid ${UNPRIVILEGED_USER.uid} could not start bwrap (${dropped.message})`
+            who = `as host root: an unprivileged uid (${probeUser.uid}) could not start bwrap (${dropped.message})`
           }
         }
         namespaces = present('namespaces', `${found} ${version.join('.')}, sandboxes run ${who}`)
@@ -119,7 +120,7 @@ async function probeHost(): Promise<HostSupport> {
   }
   return {
     bwrap,
-    sandboxUser,
+    unprivilegedBwrap,
     seccompArch: activeArch,
     cgroup,
     shell,

@@ -23,9 +23,9 @@ import { detectHostSupport, type HostSupport } from './host-support.js'
 import { buildLauncher, findLauncherShell, type LauncherLimits, SECCOMP_FD } from './launcher.js'
 import type { IsolationMode, LayerStatus, OsLayer } from './layers.js'
 import { programRoot } from './program-root.js'
-import { readableBy, type SandboxUser, UNPRIVILEGED_USER } from './sandbox-user.js'
+import { nextSandboxUser, readableBy, type SandboxUser } from './sandbox-user.js'
 import { compileSeccompProgram } from './seccomp/compile.js'
-import { findHighestOpenFd } from './spawn-plan.js'
+import { placeholderAllowance } from './spawn-plan.js'
 
 /** The runtime's program inside the confinement. */
 export interface ConfinedProgram {
@@ -125,10 +125,12 @@ function finishPlan(
     const root = programRoot(program.executable)
     const seccomp = support.seccompArch
     const binds = [...root.binds, ...program.binds]
-    // On a root host, the sandbox runs as an unprivileged user whenever that user can read what
-    // is bound in (bubblewrap binds as the user it runs as); otherwise as root, with /proc covered.
-    const user = support.sandboxUser
-    if (user !== null && binds.every((bind) => readableBy(bind.hostPath, user))) runAs = user
+    // On a root host, the sandbox runs as a host uid of its own whenever such a user can read
+    // what is bound in (bubblewrap binds as the user it runs as); otherwise as root, /proc covered.
+    if (support.unprivilegedBwrap) {
+      const user = nextSandboxUser()
+      if (binds.every((bind) => readableBy(bind.hostPath, user))) runAs = user
+    }
     const bwrap: BwrapCommand = {
       root: { binds, tmpfs: program.tmpfs },
       program: root.executable,
@@ -151,19 +153,18 @@ function finishPlan(
     args = [...program.args]
     env = { ...program.env }
     // Unconfined, the process is all there is between the guest and the host's files: on a root
-    // host it runs as nobody whenever nobody can read what it needs.
+    // host it runs as a uid of its own whenever that uid can read what it needs.
     const needs = [program.executable, ...program.reads]
-    if (process.getuid?.() === 0 && needs.every((path) => readableBy(path, UNPRIVILEGED_USER))) {
-      runAs = UNPRIVILEGED_USER
-    }
+    const user = nextSandboxUser()
+    if (process.getuid?.() === 0 && needs.every((path) => readableBy(path, user))) runAs = user
   }
   const shell = support?.shell ?? findLauncherShell()
   if (shell !== null) {
     // Inherited host fds are held open as /dev/null in the sandbox (see spawn-plan.ts), and a
-    // POSIX shell cannot close fds above 9: they must not eat the sandbox's own allowance.
+    // POSIX shell cannot close fds above 9: those below the limit must not eat the allowance.
     const limits = {
       ...request.limits,
-      openFiles: request.limits.openFiles + (findHighestOpenFd() ?? 0),
+      openFiles: request.limits.openFiles + placeholderAllowance(),
     }
     const launcher = buildLauncher(shell, cgroup !== null, limits, command, args)
     command = launcher.command

@@ -46,8 +46,9 @@ const SCRIPT = [
   'shift',
   'ulimit -c 0 && ulimit -f 0 && ulimit -n "$1" && ulimit -t "$2" || exit 125',
   'ulimit -r 0 2>/dev/null; ulimit -l 0 2>/dev/null',
-  // POSIX shells cannot set RLIMIT_SIGPENDING; util-linux's prlimit can, where it is installed.
-  `if command -v prlimit >/dev/null 2>&1; then prlimit --pid $$ --sigpending=${PENDING_SIGNALS}:${PENDING_SIGNALS} || exit 125; fi`,
+  // POSIX shells cannot set RLIMIT_SIGPENDING or MSGQUEUE; util-linux's prlimit can, where it
+  // is installed. (Both count per host uid: on a root host each sandbox has a uid of its own.)
+  `if command -v prlimit >/dev/null 2>&1; then prlimit --pid $$ --sigpending=${PENDING_SIGNALS}:${PENDING_SIGNALS} --msgqueue=0:0 || exit 125; fi`,
   'shift 2',
   // The shell exports PWD on its own; what it execs gets no variable from it.
   'unset PWD',

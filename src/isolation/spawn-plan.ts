@@ -13,7 +13,7 @@
  * @module
  */
 import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process'
-import { closeSync, openSync, readdirSync, writeFileSync } from 'node:fs'
+import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { constants } from 'node:os'
 import type { Writable } from 'node:stream'
 import type { LaunchPlan } from './launch-plan.js'
@@ -36,8 +36,12 @@ export function spawnPlan(plan: LaunchPlan, callerStdio: CallerStdio): ChildProc
     const stdio: StdioOptions = [...callerStdio]
     stdio.push(plan.seccompProgram ? 'pipe' : devNull)
     stdio.push(plan.waitsForHost ? 'pipe' : devNull)
-    const highest = Math.max(findHighestOpenFd() ?? FALLBACK_FD_COUNT, GO_FD)
-    for (let fd = GO_FD + 1; fd <= highest; fd++) stdio.push(devNull)
+    const inheritable = findInheritableFds()
+    const highest = inheritable === null ? FALLBACK_FD_COUNT : Math.max(GO_FD, ...inheritable)
+    for (let fd = GO_FD + 1; fd <= highest; fd++) {
+      // An fd the child would inherit is covered by /dev/null; the others are closed at exec.
+      stdio.push(inheritable === null || inheritable.includes(fd) ? devNull : 'ignore')
+    }
     child = spawn(plan.command, plan.args, {
       stdio,
       env: plan.env,
@@ -74,16 +78,38 @@ export function spawnPlan(plan: LaunchPlan, callerStdio: CallerStdio): ChildProc
   return child
 }
 
-/** The highest file descriptor this process has open (which a child could inherit), or null. */
-export function findHighestOpenFd(): number | null {
-  for (const dir of ['/proc/self/fd', '/dev/fd']) {
-    try {
-      return Math.max(...readdirSync(dir).map(Number).filter(Number.isInteger))
-    } catch {
-      // not this platform's way
-    }
+/** O_CLOEXEC as /proc/self/fdinfo shows it (octal flags). */
+const O_CLOEXEC = 0o2000000
+
+/**
+ * This process's fds above the launcher's own that a child would inherit (no close-on-exec:
+ * typically inherited from a shell or a job runner), or null where /proc cannot tell.
+ */
+export function findInheritableFds(): number[] | null {
+  let fds: number[]
+  try {
+    fds = readdirSync('/proc/self/fd').map(Number).filter(Number.isInteger)
+  } catch {
+    return null
   }
-  return null
+  return fds.filter((fd) => {
+    if (fd <= GO_FD) return false
+    try {
+      const flags = /^flags:\s+([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))
+      return flags !== null && (parseInt(flags[1] as string, 8) & O_CLOEXEC) === 0
+    } catch {
+      return false // closed meanwhile (readdir's own fd, for one)
+    }
+  })
+}
+
+/**
+ * How many fds the /dev/null placeholders may take from the sandbox's own allowance: the
+ * inheritable fds where /proc names them (few, whatever their numbers), else every fd up to the
+ * fallback.
+ */
+export function placeholderAllowance(): number {
+  return findInheritableFds()?.length ?? FALLBACK_FD_COUNT
 }
 
 /** bubblewrap exits with its program's status, and 128 + n when a signal n ended the program. */

@@ -8,7 +8,11 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
 import { Sandbox } from '../../src/index.ts'
-import { readableBy, UNPRIVILEGED_USER } from '../../src/isolation/sandbox-user.ts'
+import {
+  readableBy,
+  SANDBOX_UID_BASE,
+  SANDBOX_UID_COUNT,
+} from '../../src/isolation/sandbox-user.ts'
 import { locateRuntimeFiles } from '../../src/runtimes/pyodide/runtime-files.ts'
 import { runConfinedProgram } from '../helpers/confined-program.ts'
 import { findSandboxPids } from '../helpers/sandbox-processes.ts'
@@ -22,7 +26,7 @@ const NOBODY_CAN_READ = [
   files.pyodideDir,
   files.distDir,
   files.packageJson,
-].every((path) => readableBy(path, UNPRIVILEGED_USER))
+].every((path) => readableBy(path, { uid: SANDBOX_UID_BASE, gid: SANDBOX_UID_BASE }))
 
 const PROBE = `
 const fs = require('fs')
@@ -37,25 +41,33 @@ process.stdout.write(JSON.stringify(out))
 `
 
 describe('who the sandbox is on the host', () => {
-  it('runs as an unprivileged host user when the host is root', {
+  it('runs each sandbox as a host uid of its own when the host is root', {
     skip: !ROOT
       ? 'the host is not root: sandboxes run as its own user'
       : !NOBODY_CAN_READ
-        ? 'uid 65534 cannot read this checkout: sandboxes run as root here (see docs/isolation.md)'
+        ? 'an unprivileged uid cannot read this checkout: sandboxes run as root here (see docs/isolation.md)'
         : false,
     timeout: TEST_TIMEOUT_MS,
   }, async (t) => {
-    // Confined, and also unconfined, where the process is all there is around the guest.
+    // Confined, and also unconfined, where the process is all there is around the guest. Two
+    // at once, to see that they do not share a uid (the kernel counts some resources per uid).
     for (const isolation of ['strict', 'none'] as const) {
-      const sandbox = await Sandbox.create({ isolation })
-      t.after(() => sandbox.close())
-      const [pid] = findSandboxPids()
-      assert.ok(pid)
-      const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-      assert.match(status, /^Uid:\s+65534\s+65534\s+65534\s+65534$/m, isolation)
-      assert.match(status, /^Gid:\s+65534\s+65534\s+65534\s+65534$/m, isolation)
-      assert.match(status, /^Groups:\s*$/m, isolation)
-      await sandbox.close()
+      const sandboxes = [await Sandbox.create({ isolation }), await Sandbox.create({ isolation })]
+      t.after(() => Promise.all(sandboxes.map((sandbox) => sandbox.close())))
+      const uids = findSandboxPids().map((pid) => {
+        const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+        const [real, effective, saved, fs] = (/^Uid:\s+(.*)$/m.exec(status)?.[1] ?? '').split(/\s+/)
+        assert.ok(real === effective && real === saved && real === fs, `${isolation}: ${status}`)
+        assert.equal(/^Gid:\s+(\d+)/m.exec(status)?.[1], real, 'gid of the same number')
+        assert.match(status, /^Groups:\s*$/m, 'no supplementary groups')
+        return Number(real)
+      })
+      assert.equal(uids.length, 2)
+      for (const uid of uids) {
+        assert.ok(uid >= SANDBOX_UID_BASE && uid < SANDBOX_UID_BASE + SANDBOX_UID_COUNT, `${uid}`)
+      }
+      assert.notEqual(uids[0], uids[1], `${isolation}: two sandboxes share a host uid`)
+      await Promise.all(sandboxes.map((sandbox) => sandbox.close()))
     }
   })
 

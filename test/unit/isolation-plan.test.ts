@@ -190,10 +190,11 @@ describe('buildLauncher', () => {
   it('caps queued signals where prlimit exists', { skip: !existsSync('/usr/bin/prlimit') }, () => {
     const launcher = buildLauncher('/bin/sh', false, limits, '/bin/sh', [
       '-c',
-      'grep "Max pending signals" /proc/self/limits',
+      'grep -E "Max (pending signals|msgqueue size)" /proc/self/limits',
     ])
     const result = spawnSync(launcher.command, launcher.args, { encoding: 'utf8', env: {} })
     assert.match(result.stdout, /Max pending signals\s+64\s+64/)
+    assert.match(result.stdout, /Max msgqueue size\s+0\s+0/)
   })
 
   it('waits for "go" on fd 5 before it starts anything, and refuses anything else', () => {

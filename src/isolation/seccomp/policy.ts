@@ -30,7 +30,12 @@ export type ArgCondition =
   | { readonly arg: number; readonly op: 'equals'; readonly value: number }
   | { readonly arg: number; readonly op: 'has-all-bits'; readonly mask: number }
   | { readonly arg: number; readonly op: 'has-no-bits'; readonly mask: number }
-  | { readonly arg: number; readonly op: 'masked-equals'; readonly mask: number; readonly value: number }
+  | {
+      readonly arg: number
+      readonly op: 'masked-equals'
+      readonly mask: number
+      readonly value: number
+    }
 
 /** One syscall decided by its arguments: the first case whose conditions all hold, else `otherwise`. */
 export interface ArgumentRule {
@@ -206,7 +211,7 @@ const RULES: readonly ArgumentRule[] = [
     why:
       'TIOCSTI pushes keystrokes into a terminal the sandbox shares with the host, which the ' +
       "host's shell then runs; TIOCLINUX can do the same through the console's selection. The " +
-      "0x89xx socket ioctls (SIOCGIFCONF, SIOCETHTOOL, …) on the host-made socket pairs of fds " +
+      '0x89xx socket ioctls (SIOCGIFCONF, SIOCETHTOOL, …) on the host-made socket pairs of fds ' +
       "2 and 3 answer for the host's network namespace (measured: its interfaces, addresses, " +
       'MAC and driver).',
   },
@@ -244,7 +249,7 @@ const RULES: readonly ArgumentRule[] = [
       otherwise: ALLOW,
       why:
         'RWF_NOWAIT answers whether a page of a file is in the page cache: the "reload" half of ' +
-        "a side channel on what the host or another sandbox reads from a shared bound file.",
+        'a side channel on what the host or another sandbox reads from a shared bound file.',
     }),
   ),
   {

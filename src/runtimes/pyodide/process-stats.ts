@@ -19,9 +19,28 @@ export function readProcessCpuMs(pid: number): number | null {
   return Number.isFinite(ticks) ? (ticks * 1000) / TICKS_PER_SECOND : null
 }
 
-/** Resident memory of `pid`, in bytes. */
+/**
+ * Resident memory of `pid`, in bytes. A process whose main thread has exited while others run on
+ * shows no VmRSS in its own status (measured: a guest hid its memory from the host this way), so
+ * the threads are asked too: they share one address space.
+ */
 export function readProcessRssBytes(pid: number): number | null {
-  const status = readProc(`/proc/${pid}/status`)
+  const own = rssOf(readProc(`/proc/${pid}/status`))
+  if (own !== null) return own
+  let threads: string[]
+  try {
+    threads = readdirSync(`/proc/${pid}/task`)
+  } catch {
+    return null
+  }
+  for (const tid of threads) {
+    const rss = rssOf(readProc(`/proc/${pid}/task/${tid}/status`))
+    if (rss !== null) return rss
+  }
+  return null
+}
+
+function rssOf(status: string | null): number | null {
   const kib = status === null ? null : /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]
   return kib ? Number(kib) * 1024 : null
 }
