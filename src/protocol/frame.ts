@@ -50,9 +50,19 @@ export class FrameDecoder {
   #chunks: Buffer[] = []
   #buffered = 0
   readonly #maxFrameBytes: number
+  #maxMessageBytes: number
 
   constructor(maxFrameBytes = MAX_FRAME_BYTES) {
     this.#maxFrameBytes = maxFrameBytes
+    this.#maxMessageBytes = maxFrameBytes
+  }
+
+  /**
+   * Caps message frames (not output frames) below the frame cap, for as long as the reader
+   * expects only small messages: checked on the header, before the payload is buffered.
+   */
+  limitMessages(bytes: number): void {
+    this.#maxMessageBytes = Math.min(bytes, this.#maxFrameBytes)
   }
 
   /** Adds bytes and returns every frame they complete. */
@@ -68,6 +78,11 @@ export class FrameDecoder {
         throw new FrameError(`frame of ${length} bytes is outside 1..${this.#maxFrameBytes + 1}`)
       }
       if (!KNOWN_KINDS.has(kind)) throw new FrameError(`unknown frame kind ${kind}`)
+      if (kind === FRAME_KIND.message && length > this.#maxMessageBytes + 1) {
+        throw new FrameError(
+          `a message frame of ${length} bytes, where at most ${this.#maxMessageBytes + 1} are expected`,
+        )
+      }
       if (this.#buffered < 4 + length) break
       const whole = this.#take(4 + length)
       frames.push({ kind: kind as FrameKind, payload: whole.subarray(HEADER_BYTES) })

@@ -207,6 +207,16 @@ describe('results of a run', { timeout: TEST_TIMEOUT_MS * 2 }, () => {
     ])
   })
 
+  it('holds an exception of any size to maxValueBytes, and still reports it as error', async () => {
+    const result = await run('class Huge(Exception):\n    pass\nraise Huge("x" * 3_000_000)', {
+      maxValueBytes: 1024,
+    })
+    assert.equal(result.status, 'error')
+    assert.equal(result.error?.type, 'Huge')
+    assert.ok(Buffer.byteLength(result.error?.message ?? '') <= 1024)
+    assert.ok(Buffer.byteLength(result.error?.traceback ?? '') <= 1024)
+  })
+
   it('rejects bad options before starting anything', async () => {
     await assert.rejects(run('1', { timeoutMs: -5 }), (error: SandboxError) => {
       assert.equal(error.code, 'INVALID_OPTIONS')

@@ -35,4 +35,17 @@ describe('FrameDecoder', () => {
     assert.throws(() => new FrameDecoder().push(unknown), /unknown frame kind 99/)
     assert.throws(() => new FrameDecoder().push(Buffer.from([0, 0, 0, 0, 1])), FrameError)
   })
+
+  it('caps message frames below the frame cap when told to, and leaves output frames alone', () => {
+    const decoder = new FrameDecoder(1024 * 1024)
+    decoder.limitMessages(64)
+    assert.throws(() => decoder.push(encodeFrameHeader(FRAME_KIND.message, 4096)), /4097 bytes/)
+    const fresh = new FrameDecoder(1024 * 1024)
+    fresh.limitMessages(64)
+    assert.deepEqual(fresh.push(encodeFrameHeader(FRAME_KIND.stdout, 4096)), [])
+    fresh.limitMessages(8192)
+    const small = new FrameDecoder(1024 * 1024)
+    small.limitMessages(8192)
+    assert.equal(small.push(encodeMessageFrame({ type: 'done', id: 'x' })).length, 1)
+  })
 })

@@ -14,6 +14,7 @@ import { type LaunchPlan, planLaunch } from '../../isolation/launch-plan.js'
 import type { LayerStatus } from '../../isolation/layers.js'
 import {
   CGROUP_MEMORY_MARGIN_MB,
+  MAX_FILE_BYTES,
   processMemoryLimitMb,
   SANDBOX_CPU_SECONDS,
   SANDBOX_OPEN_FILES,
@@ -40,6 +41,27 @@ import { locateRuntimeFiles } from './runtime-files.js'
 /** A sandbox that is not ready by then is killed (a cold Pyodide start takes ~3 s here). */
 const START_TIMEOUT_MS = 60_000
 const MIB = 1024 * 1024
+/** What a message needs when no large reply is expected (hello, startFailed, done). */
+const SMALL_MESSAGE_BYTES = 256 * 1024
+
+/**
+ * The largest reply a request can have, so that the host never buffers or parses more than the
+ * answer it waits for: a run's outcome carries the value, its repr and the traceback (each held
+ * to maxValueBytes, and up to 6 bytes per byte once escaped in JSON), a file its base64.
+ */
+function replyBytesFor(body: RequestBody, maxValueBytes: number): number {
+  switch (body.type) {
+    case 'run':
+    case 'call':
+      return 3 * 6 * maxValueBytes + MIB
+    case 'readFile':
+      return Math.ceil((MAX_FILE_BYTES * 4) / 3) + MIB
+    case 'listFiles':
+      return 16 * MIB
+    default:
+      return SMALL_MESSAGE_BYTES
+  }
+}
 
 export type Reply = Exclude<SandboxMessage, { type: 'hello' } | { type: 'startFailed' }>
 /** How a request ends: the sandbox's reply, the end of its process, or a stop by the host. */
@@ -79,7 +101,10 @@ export class SandboxConnection {
   /** OS layers this host could not provide (isolation "auto"), with why and the fix. */
   readonly missingLayers: readonly LayerStatus[]
 
+  readonly #maxValueBytes: number
+
   private constructor(plan: LaunchPlan, policy: ResolvedPolicy, onBreach: BreachHandler) {
+    this.#maxValueBytes = policy.maxValueBytes
     this.isolation = ['process', ...plan.layers, 'node-permissions', 'webassembly']
     this.missingLayers = plan.missing
     this.#process = new GuestProcess(plan)
@@ -91,6 +116,7 @@ export class SandboxConnection {
       },
       onViolation: (reason) => this.#onViolation(`the sandbox broke the protocol (${reason})`),
     })
+    this.#channel.limitMessages(SMALL_MESSAGE_BYTES)
     // The whole process (Node, Pyodide, the Python heap, the files, the guest's JavaScript
     // buffers) is held to twice the Python heap plus the runtime's own overhead.
     const limitBytes = processMemoryLimitMb(policy.memoryMb) * 1024 * 1024
@@ -166,6 +192,7 @@ export class SandboxConnection {
       }
       this.#pending = { id, resolve, output }
       this.#watch.busy()
+      this.#channel.limitMessages(replyBytesFor(body, this.#maxValueBytes))
       this.#channel.send({ ...body, id } as HostRequest)
     })
   }
@@ -212,6 +239,7 @@ export class SandboxConnection {
     this.#watch.check()
     if (this.#pending !== pending) return
     this.#pending = null
+    this.#channel.limitMessages(SMALL_MESSAGE_BYTES)
     pending.resolve(settled)
     if (!this.#process.hasExited && this.#closedReason === null) this.#watch.idle()
   }

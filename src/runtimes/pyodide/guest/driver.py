@@ -194,7 +194,7 @@ def _exited(error):
         status = 1
     if status == 0:
         return {"kind": "exited", "exitCode": 0, "error": None}
-    described = {"type": "SystemExit", "message": _safe_str(code), "traceback": ""}
+    described = {"type": "SystemExit", "message": _bounded(_safe_str(code)), "traceback": ""}
     return {"kind": "exited", "exitCode": status, "error": described}
 
 
@@ -206,7 +206,11 @@ def _describe(error):
         text = "".join(described.format())
     except BaseException:
         text = f"{_type_name(type(error))}: {_safe_str(error)}\n"
-    return {"type": _type_name(type(error)), "message": _safe_str(error), "traceback": _bounded(text)}
+    return {
+        "type": _bounded(_type_name(type(error))),
+        "message": _bounded(_safe_str(error)),
+        "traceback": _bounded(text),
+    }
 
 
 def _drop_driver_frames(described, seen):
