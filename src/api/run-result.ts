@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { Buffer } from 'node:buffer'
+import { measureJson } from '../protocol/json-shape.js'
 import type { PythonError } from '../protocol/messages.js'
 import type { IsolationLayer, RunReport } from '../runtimes/runtime.js'
 
@@ -34,7 +36,10 @@ export interface RunUsage {
   wallMs: number
   /** CPU time the sandbox process used during the run, measured by the host (Linux; 0 elsewhere). */
   cpuMs: number
-  /** Peak size of the Python heap (the WebAssembly memory, which never shrinks). */
+  /**
+   * Peak size of the Python heap (the WebAssembly memory, which never shrinks), as the sandbox
+   * reports it: a guest that owns its realm can misstate it, and no limit depends on it.
+   */
   memoryPeakBytes: number
 }
 
@@ -143,9 +148,22 @@ function outcomeError(report: RunReport): PythonError | null {
   return outcome && 'error' in outcome ? outcome.error : null
 }
 
-/** The value's JSON, parsed; the sandbox is untrusted, so a malformed text is no value at all. */
+/**
+ * Nesting a value may have: deeper than this, nothing could serialise the result again (measured:
+ * a value nested 500,000 deep made `JSON.stringify(result)` throw, and with it `--json`).
+ */
+export const MAX_VALUE_DEPTH = 1_000
+/** Objects, arrays and separators of a value: past this, parsing costs the host more than it is worth. */
+export const MAX_VALUE_TOKENS = 1_000_000
+
+/**
+ * The value's JSON, parsed; the sandbox is untrusted, so a malformed text, or one nested too
+ * deep or too heavy to parse cheaply, is no value at all (its repr stays).
+ */
 function parseValue(text: string | null): unknown {
   if (text === null) return null
+  const shape = measureJson(Buffer.from(text, 'utf8'), MAX_VALUE_TOKENS)
+  if (shape.depth > MAX_VALUE_DEPTH || shape.tokens > MAX_VALUE_TOKENS) return null
   try {
     return JSON.parse(text)
   } catch {

@@ -16,6 +16,8 @@
  */
 import { z } from 'zod'
 
+import { MAX_LISTED_FILES } from './protocol-limits.js'
+
 export { PROTOCOL_VERSION } from './version.js'
 
 // ---- host → sandbox (typed only: the sandbox imports this file for types, never zod) ----
@@ -143,7 +145,11 @@ export const sandboxMessageSchema = z.discriminatedUnion('type', [
     .strict(),
   z.object({ type: z.literal('file'), id, data: text }).strict(),
   z
-    .object({ type: z.literal('fileList'), id, entries: z.array(fileEntrySchema).max(100_000) })
+    .object({
+      type: z.literal('fileList'),
+      id,
+      entries: z.array(fileEntrySchema).max(MAX_LISTED_FILES),
+    })
     .strict(),
   z.object({ type: z.literal('done'), id }).strict(),
   z

@@ -24,6 +24,23 @@ function report(overrides: Partial<RunReport>): RunReport {
 }
 
 describe('toRunResult', () => {
+  it('takes no value nested too deep to serialise again, or too heavy to parse cheaply', () => {
+    // What a guest that answers for json.dumps can send (the sandbox's side is in its realm).
+    for (const value of [
+      '['.repeat(200_000) + ']'.repeat(200_000),
+      `[${'0,'.repeat(1_100_000)}0]`,
+    ]) {
+      const result = toRunResult(
+        report({ outcome: { kind: 'returned', value, valueRepr: '[1, 2]' } }),
+        context,
+      )
+      assert.equal(result.status, 'ok')
+      assert.equal(result.value, null)
+      assert.equal(result.valueRepr, '[1, 2]')
+      assert.doesNotThrow(() => JSON.stringify(result))
+    }
+  })
+
   it('gives ok, exit code 0 and the parsed value for a returned run', () => {
     const result = toRunResult(
       report({ outcome: { kind: 'returned', value: '{"a":[1]}', valueRepr: "{'a': [1]}" } }),

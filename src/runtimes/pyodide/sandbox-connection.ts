@@ -21,8 +21,9 @@ import {
   SANDBOX_TASKS,
 } from '../../policy/limits.js'
 import type { ResolvedPolicy } from '../../policy/resolve-policy.js'
-import { HostChannel } from '../../protocol/host-channel.js'
+import { HostChannel, type MessageLimit } from '../../protocol/host-channel.js'
 import type { HostRequest, SandboxMessage } from '../../protocol/messages.js'
+import { MAX_LISTED_FILES } from '../../protocol/protocol-limits.js'
 import { PROTOCOL_VERSION } from '../../protocol/version.js'
 import type { OutputCapture } from '../output-capture.js'
 import type { IsolationLayer } from '../runtime.js'
@@ -41,25 +42,34 @@ import { locateRuntimeFiles } from './runtime-files.js'
 /** A sandbox that is not ready by then is killed (a cold Pyodide start takes ~3 s here). */
 const START_TIMEOUT_MS = 60_000
 const MIB = 1024 * 1024
-/** What a message needs when no large reply is expected (hello, startFailed, done). */
-const SMALL_MESSAGE_BYTES = 256 * 1024
+/**
+ * A message with no large reply expected (hello, startFailed, done): its members are a few
+ * strings, numbers and booleans, and one level of objects.
+ */
+const SMALL_MESSAGE: MessageLimit = { bytes: 256 * 1024, tokens: 1_000 }
+/** JSON tokens per file entry (its object, its members, the comma after it), with room to spare. */
+const TOKENS_PER_ENTRY = 10
 
 /**
- * The largest reply a request can have, so that the host never buffers or parses more than the
- * answer it waits for: a run's outcome carries the value, its repr and the traceback (each held
- * to maxValueBytes, and up to 6 bytes per byte once escaped in JSON), a file its base64.
+ * The heaviest reply a request can have, so that the host never buffers or parses more than the
+ * answer it waits for: a run's outcome carries the value, its repr and the traceback as strings
+ * (each held to maxValueBytes, up to 6 bytes per byte once escaped in JSON), a file its base64,
+ * a file list an object per entry.
  */
-function replyBytesFor(body: RequestBody, maxValueBytes: number): number {
+function replyLimitFor(body: RequestBody, maxValueBytes: number): MessageLimit {
   switch (body.type) {
     case 'run':
     case 'call':
-      return 3 * 6 * maxValueBytes + MIB
+      return { bytes: 3 * 6 * maxValueBytes + MIB, tokens: SMALL_MESSAGE.tokens }
     case 'readFile':
-      return Math.ceil((MAX_FILE_BYTES * 4) / 3) + MIB
+      return { bytes: Math.ceil((MAX_FILE_BYTES * 4) / 3) + MIB, tokens: SMALL_MESSAGE.tokens }
     case 'listFiles':
-      return 16 * MIB
+      return {
+        bytes: 16 * MIB,
+        tokens: SMALL_MESSAGE.tokens + TOKENS_PER_ENTRY * MAX_LISTED_FILES,
+      }
     default:
-      return SMALL_MESSAGE_BYTES
+      return SMALL_MESSAGE
   }
 }
 
@@ -116,7 +126,7 @@ export class SandboxConnection {
       },
       onViolation: (reason) => this.#onViolation(`the sandbox broke the protocol (${reason})`),
     })
-    this.#channel.limitMessages(SMALL_MESSAGE_BYTES)
+    this.#channel.limitMessages(SMALL_MESSAGE)
     // The whole process (Node, Pyodide, the Python heap, the files, the guest's JavaScript
     // buffers) is held to twice the Python heap plus the runtime's own overhead.
     const limitBytes = processMemoryLimitMb(policy.memoryMb) * 1024 * 1024
@@ -192,7 +202,7 @@ export class SandboxConnection {
       }
       this.#pending = { id, resolve, output }
       this.#watch.busy()
-      this.#channel.limitMessages(replyBytesFor(body, this.#maxValueBytes))
+      this.#channel.limitMessages(replyLimitFor(body, this.#maxValueBytes))
       this.#channel.send({ ...body, id } as HostRequest)
     })
   }
@@ -239,7 +249,7 @@ export class SandboxConnection {
     this.#watch.check()
     if (this.#pending !== pending) return
     this.#pending = null
-    this.#channel.limitMessages(SMALL_MESSAGE_BYTES)
+    this.#channel.limitMessages(SMALL_MESSAGE)
     pending.resolve(settled)
     if (!this.#process.hasExited && this.#closedReason === null) this.#watch.idle()
   }

@@ -9,6 +9,7 @@ import { Buffer } from 'node:buffer'
 import { readFileSync } from 'node:fs'
 import { posix } from 'node:path'
 import type { FileEntry, InitMessage } from '../../../protocol/messages.js'
+import { MAX_LISTED_FILES } from '../../../protocol/protocol-limits.js'
 import type { EmscriptenFs, ErrnoCodes } from './emscripten-fs.js'
 
 export type FileReply =
@@ -133,7 +134,7 @@ export class GuestFiles {
             size: stat.size,
           })
         }
-        if (entries.length >= 100_000) return
+        if (entries.length >= MAX_LISTED_FILES) return
       }
     }
     try {
