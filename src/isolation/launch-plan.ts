@@ -25,7 +25,7 @@ import type { IsolationMode, LayerStatus, OsLayer } from './layers.js'
 import { programRoot } from './program-root.js'
 import { nextSandboxUser, readableBy, type SandboxUser } from './sandbox-user.js'
 import { compileSeccompProgram } from './seccomp/compile.js'
-import { placeholderAllowance } from './spawn-plan.js'
+import { findInheritableFds, placeholderCount } from './spawn-plan.js'
 
 /** The runtime's program inside the confinement. */
 export interface ConfinedProgram {
@@ -66,6 +66,11 @@ export interface LaunchPlan {
   waitsForHost: boolean
   /** The unprivileged user the sandbox runs as on a host run as root, or null for the host's user. */
   runAs: SandboxUser | null
+  /**
+   * The host's fds a child would inherit (no close-on-exec), read once here so that the
+   * placeholders spawnPlan makes and the open-file allowance below agree; null where /proc cannot tell.
+   */
+  inheritableFds: number[] | null
 }
 
 export interface LaunchRequest {
@@ -158,13 +163,14 @@ function finishPlan(
     const user = nextSandboxUser()
     if (process.getuid?.() === 0 && needs.every((path) => readableBy(path, user))) runAs = user
   }
+  const inheritableFds = findInheritableFds()
   const shell = support?.shell ?? findLauncherShell()
   if (shell !== null) {
     // Inherited host fds are held open as /dev/null in the sandbox (see spawn-plan.ts), and a
     // POSIX shell cannot close fds above 9: those below the limit must not eat the allowance.
     const limits = {
       ...request.limits,
-      openFiles: request.limits.openFiles + placeholderAllowance(),
+      openFiles: request.limits.openFiles + placeholderCount(inheritableFds),
     }
     const launcher = buildLauncher(shell, cgroup !== null, limits, command, args)
     command = launcher.command
@@ -194,6 +200,7 @@ function finishPlan(
     missing,
     waitsForHost: cgroup !== null,
     runAs,
+    inheritableFds,
   }
 }
 

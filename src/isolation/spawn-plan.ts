@@ -36,7 +36,7 @@ export function spawnPlan(plan: LaunchPlan, callerStdio: CallerStdio): ChildProc
     const stdio: StdioOptions = [...callerStdio]
     stdio.push(plan.seccompProgram ? 'pipe' : devNull)
     stdio.push(plan.waitsForHost ? 'pipe' : devNull)
-    const inheritable = findInheritableFds()
+    const inheritable = plan.inheritableFds
     const highest = inheritable === null ? FALLBACK_FD_COUNT : Math.max(GO_FD, ...inheritable)
     for (let fd = GO_FD + 1; fd <= highest; fd++) {
       // An fd the child would inherit is covered by /dev/null; the others are closed at exec.
@@ -104,12 +104,12 @@ export function findInheritableFds(): number[] | null {
 }
 
 /**
- * How many fds the /dev/null placeholders may take from the sandbox's own allowance: the
- * inheritable fds where /proc names them (few, whatever their numbers), else every fd up to the
- * fallback.
+ * How many fds the /dev/null placeholders for `inheritable` may take from the sandbox's own
+ * allowance: the inheritable fds where /proc names them (few, whatever their numbers), else every
+ * fd up to the fallback.
  */
-export function placeholderAllowance(): number {
-  return findInheritableFds()?.length ?? FALLBACK_FD_COUNT
+export function placeholderCount(inheritable: readonly number[] | null): number {
+  return inheritable?.length ?? FALLBACK_FD_COUNT
 }
 
 /** bubblewrap exits with its program's status, and 128 + n when a signal n ended the program. */

@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { InvalidOptionsError, run } from '../../src/index.ts'
+import { OS_LAYERS } from '../../src/isolation/layers.ts'
 import { pyward } from '../helpers/pyward-cli.ts'
 import { TEST_TIMEOUT_MS } from '../helpers/sandboxes.ts'
 
 /** This host's environment with no bwrap on PATH (node is started by its full path). */
 const WITHOUT_BWRAP = { ...process.env, PATH: '/nonexistent' }
-const OS_LAYERS = ['namespaces', 'seccomp', 'cgroup', 'rlimits']
 
 interface DoctorReport {
   ok: boolean
@@ -92,7 +92,7 @@ describe('isolation modes', { timeout: TEST_TIMEOUT_MS * 4 }, () => {
     const result = await run('print("ran")', { isolation: 'none' })
     assert.equal(result.status, 'ok')
     assert.deepEqual(
-      result.isolation.filter((layer) => OS_LAYERS.includes(layer)),
+      result.isolation.filter((layer) => (OS_LAYERS as readonly string[]).includes(layer)),
       ['rlimits'],
     )
     const ran = await pyward(['run', '--isolation', 'none', '-c', 'print(1)'])
