@@ -18,6 +18,14 @@ export type {
   SandboxOptions,
   SandboxRunOptions,
 } from './api/options.js'
+export {
+  createPool,
+  DEFAULT_POOL_SIZE,
+  MAX_POOL_SIZE,
+  type PoolOptions,
+  type PoolStats,
+  SandboxPool,
+} from './api/pool.js'
 // Running code
 export { run } from './api/run.js'
 // Results

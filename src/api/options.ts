@@ -5,6 +5,7 @@
  * @module
  */
 import type { PolicyOptions } from '../policy/schema.js'
+import type { SandboxPool } from './pool.js'
 
 /** Options of {@link Sandbox.create}: the sandbox's policy. Every field is optional. */
 export type SandboxOptions = PolicyOptions
@@ -30,4 +31,10 @@ export type SandboxCallOptions = Omit<SandboxRunOptions, 'stdin' | 'filename'>
 
 /** Options of the one-shot {@link run}: the policy plus the run's callbacks and file name. */
 export type RunOptions = SandboxOptions &
-  Pick<SandboxRunOptions, 'filename' | 'onStdout' | 'onStderr' | 'signal'>
+  Pick<SandboxRunOptions, 'filename' | 'onStdout' | 'onStderr' | 'signal'> & {
+    /**
+     * Take the sandbox from this pool instead of starting one. The pool's policy applies: only
+     * `timeoutMs`, `stdin` and the run's callbacks and file name may be set besides.
+     */
+    pool?: SandboxPool
+  }

@@ -7,6 +7,8 @@
  *   `listFiles`), each with an `id`; the sandbox answers it with one message carrying that `id`,
  *   after any number of stdout/stderr frames for a run.
  * - Binary data (stdin, files) travels base64-encoded inside JSON; output travels as raw frames.
+ * - A sandbox started to make a memory snapshot (`init.snapshot.kind === 'make'`) answers `init`
+ *   with one `snapshot` message instead of `hello`, and exits.
  *
  * Host→sandbox messages are trusted by the sandbox. Sandbox→host messages are untrusted input to
  * the host and are validated here by zod, with every string and number bounded: a sandbox that
@@ -34,7 +36,16 @@ export interface InitMessage {
   files: { path: string; data: string }[]
   mounts: { hostPath: string; sandboxPath: string; kind: 'file' | 'directory' }[]
   recursionLimit: number | null
+  /** How the interpreter starts: cold, restored from a snapshot file, or to make a snapshot. */
+  snapshot: SnapshotStart
 }
+
+export type SnapshotStart =
+  | { kind: 'cold' }
+  /** `path`: the snapshot file as the sandbox's Node sees it; the host verified its content. */
+  | { kind: 'restore'; path: string }
+  /** Load Pyodide, import `preload`, and send the interpreter's memory as a `snapshot` message. */
+  | { kind: 'make'; preload: string[] }
 
 export interface RunRequest {
   type: 'run'
@@ -85,6 +96,13 @@ export type HostMessage = InitMessage | HostRequest
 const MAX_TEXT = 40 * 1024 * 1024
 const text = z.string().max(MAX_TEXT)
 /**
+ * A memory snapshot is Pyodide's whole heap: 30 MiB (and a 128-byte header) for a fresh
+ * interpreter with the preloaded modules. Its base64 must fit in one frame (MAX_FRAME_BYTES).
+ */
+export const MAX_SNAPSHOT_BYTES = 34 * 1024 * 1024
+/** The base64 text of the largest snapshot accepted. */
+export const MAX_SNAPSHOT_TEXT = Math.ceil(MAX_SNAPSHOT_BYTES / 3) * 4
+/**
  * Request ids are random (128 bits, hex) and known only to the host and to the sandbox's own code,
  * never to the guest's: a reply the guest forges (it can reach fd 3) names no pending request and
  * gets the sandbox killed.
@@ -132,6 +150,13 @@ export const sandboxMessageSchema = z.discriminatedUnion('type', [
     })
     .strict(),
   z.object({ type: z.literal('startFailed'), message: text }).strict(),
+  z
+    .object({
+      type: z.literal('snapshot'),
+      data: z.base64().max(MAX_SNAPSHOT_TEXT),
+      pyodideVersion: z.string().max(200),
+    })
+    .strict(),
   z
     .object({
       type: z.literal('outcome'),

@@ -1,2 +1,2 @@
 /** Version of the host⇄sandbox protocol; the sandbox refuses an `init` of another version. */
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2

@@ -20,6 +20,7 @@ const options: GuestCommandOptions = {
     { hostPath: '/etc/one.txt', sandboxPath: '/mnt/one.txt', kind: 'file' },
   ],
   memoryMb: 200,
+  snapshotFile: null,
   permissionFlag: '--experimental-permission',
 }
 

@@ -31,17 +31,22 @@ export interface GuestLayout {
   guestEntry: string
   /** Each mount's host path as the sandbox's Node sees it, in policy order. */
   mountPaths: string[]
+  /** The memory snapshot the interpreter starts from, if any. */
+  snapshotPath: string | null
 }
 
 /** Fixed places inside a confined sandbox. */
 const SANDBOX_PACKAGE_ROOT = '/opt/pyward'
 const SANDBOX_PYODIDE_DIR = '/opt/pyodide'
 const SANDBOX_MOUNTS_DIR = '/run/mounts'
+const SANDBOX_SNAPSHOT = `${SANDBOX_PACKAGE_ROOT}/pyodide.snapshot`
 
 export interface GuestCommandOptions {
   files: PyodideRuntimeFiles
   mounts: readonly ResolvedMount[]
   memoryMb: number
+  /** The verified snapshot file on the host to start from, or null for a cold start. */
+  snapshotFile: string | null
   /** Node ≥ 22.13 and 23.5 name the flag `--permission`; Node 20 only knows the experimental name. */
   permissionFlag: '--permission' | '--experimental-permission'
 }
@@ -49,7 +54,11 @@ export interface GuestCommandOptions {
 /** The files as they are on the host. */
 export function hostLayout(options: GuestCommandOptions): GuestLayout {
   const { files, mounts } = options
-  return { ...files, mountPaths: mounts.map((mount) => mount.hostPath) }
+  return {
+    ...files,
+    mountPaths: mounts.map((mount) => mount.hostPath),
+    snapshotPath: options.snapshotFile,
+  }
 }
 
 /** The files at fixed sandbox paths, and the read-only binds that put them there. */
@@ -64,6 +73,7 @@ export function sandboxLayout(options: GuestCommandOptions): {
     distDir,
     guestEntry: `${distDir}/${files.guestEntry.slice(files.distDir.length + 1)}`,
     mountPaths: mounts.map((_, index) => `${SANDBOX_MOUNTS_DIR}/${index}`),
+    snapshotPath: options.snapshotFile === null ? null : SANDBOX_SNAPSHOT,
   }
   const binds: ReadOnlyBind[] = [
     { hostPath: files.pyodideDir, sandboxPath: layout.pyodideDir },
@@ -75,6 +85,9 @@ export function sandboxLayout(options: GuestCommandOptions): {
       sandboxPath: layout.mountPaths[index] as string,
     })),
   ]
+  if (options.snapshotFile !== null) {
+    binds.push({ hostPath: options.snapshotFile, sandboxPath: SANDBOX_SNAPSHOT })
+  }
   return { layout, binds }
 }
 
@@ -86,6 +99,7 @@ export function buildGuestArgs(options: GuestCommandOptions, layout: GuestLayout
       const path = layout.mountPaths[index] as string
       return mount.kind === 'directory' ? `${path}/` : path
     }),
+    ...(layout.snapshotPath === null ? [] : [layout.snapshotPath]),
   ]
   return [
     options.permissionFlag,
@@ -114,6 +128,7 @@ export function buildGuestProgram(
         files.distDir,
         files.packageJson,
         ...mounts.map((mount) => mount.hostPath),
+        ...(options.snapshotFile === null ? [] : [options.snapshotFile]),
       ],
     }
   }

@@ -6,13 +6,17 @@
 import { Buffer } from 'node:buffer'
 import { MAX_FILE_BYTES, SCRATCH_DIR } from '../../policy/limits.js'
 import type { ResolvedPolicy } from '../../policy/resolve-policy.js'
-import type { InitMessage } from '../../protocol/messages.js'
+import type { InitMessage, SnapshotStart } from '../../protocol/messages.js'
 import { PROTOCOL_VERSION } from '../../protocol/version.js'
 
-/** `mountPaths`: where the sandbox's Node finds each mount's host path, in policy order. */
+/**
+ * `mountPaths`: where the sandbox's Node finds each mount's host path, in policy order;
+ * `snapshot`: how its interpreter starts.
+ */
 export function buildInitMessage(
   policy: ResolvedPolicy,
   mountPaths: readonly string[],
+  snapshot: SnapshotStart,
 ): InitMessage {
   return {
     type: 'init',
@@ -32,5 +36,6 @@ export function buildInitMessage(
       hostPath: mountPaths[index] as string,
     })),
     recursionLimit: policy.recursionLimit,
+    snapshot,
   }
 }

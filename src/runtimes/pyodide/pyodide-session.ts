@@ -17,7 +17,13 @@ import { boundOutcome } from '../bound-outcome.js'
 import { OutputCapture } from '../output-capture.js'
 import type { IsolationLayer, RunReport, RunRequestOptions, RuntimeSession } from '../runtime.js'
 import type { Breach } from './resource-watch.js'
-import { type Reply, type RequestBody, SandboxConnection } from './sandbox-connection.js'
+import {
+  type BreachHandler,
+  type Reply,
+  type RequestBody,
+  SandboxConnection,
+} from './sandbox-connection.js'
+import { chooseStart } from './snapshot-start.js'
 
 /** Time for the soft interrupt to end a run before the process is killed. */
 const KILL_GRACE_MS = 500
@@ -49,9 +55,20 @@ export class PyodideSession implements RuntimeSession {
   /** Starts the process, sends the policy, and waits until the interpreter is ready. */
   static async start(policy: ResolvedPolicy): Promise<PyodideSession> {
     const session = new PyodideSession(policy)
+    const onBreach: BreachHandler = (breach, connection) => session.#onBreach(breach, connection)
     try {
-      session.#connection = await SandboxConnection.open(policy, (breach, connection) =>
-        session.#onBreach(breach, connection),
+      const from = await chooseStart(policy)
+      session.#connection = await SandboxConnection.open(policy, onBreach, from).catch(
+        (error: unknown) => {
+          if (from.kind !== 'restore' || error instanceof SandboxError) throw error
+          // A snapshot the host verified that still does not restore is Pyodide's bug, not the
+          // caller's: the sandbox starts cold, and says so.
+          process.emitWarning(
+            `pyward could not start a sandbox from its snapshot (${(error as Error).message}); started it cold.`,
+            { code: 'PYWARD_SNAPSHOT' },
+          )
+          return SandboxConnection.open(policy, onBreach)
+        },
       )
     } catch (cause) {
       // A host that lacks what isolation "strict" demands says so in its own words.

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { Buffer } from 'node:buffer'
 import { randomBytes } from 'node:crypto'
 import { type LaunchPlan, planLaunch } from '../../isolation/launch-plan.js'
 import type { LayerStatus } from '../../isolation/layers.js'
@@ -21,8 +22,14 @@ import {
   SANDBOX_TASKS,
 } from '../../policy/limits.js'
 import type { ResolvedPolicy } from '../../policy/resolve-policy.js'
+import { MAX_FRAME_BYTES } from '../../protocol/frame.js'
 import { HostChannel, type MessageLimit } from '../../protocol/host-channel.js'
-import type { HostRequest, SandboxMessage } from '../../protocol/messages.js'
+import type {
+  HostRequest,
+  InitMessage,
+  SandboxMessage,
+  SnapshotStart,
+} from '../../protocol/messages.js'
 import { MAX_LISTED_FILES } from '../../protocol/protocol-limits.js'
 import { PROTOCOL_VERSION } from '../../protocol/version.js'
 import type { OutputCapture } from '../output-capture.js'
@@ -39,7 +46,7 @@ import { buildInitMessage } from './init-message.js'
 import { type Breach, ResourceWatch } from './resource-watch.js'
 import { locateRuntimeFiles } from './runtime-files.js'
 
-/** A sandbox that is not ready by then is killed (a cold Pyodide start takes ~3 s here). */
+/** A sandbox that is not ready by then is killed (a cold Pyodide start takes ~2 s here). */
 const START_TIMEOUT_MS = 60_000
 const MIB = 1024 * 1024
 /**
@@ -73,7 +80,22 @@ function replyLimitFor(body: RequestBody, maxValueBytes: number): MessageLimit {
   }
 }
 
-export type Reply = Exclude<SandboxMessage, { type: 'hello' } | { type: 'startFailed' }>
+/** While a snapshot is being made: one message, the snapshot's base64, and little else. */
+const SNAPSHOT_MESSAGE: MessageLimit = { bytes: MAX_FRAME_BYTES, tokens: 20 }
+
+/**
+ * How the sandbox's interpreter starts: cold; from a snapshot file on the host (verified by the
+ * caller: see snapshot-cache.ts); or cold, to make a snapshot and end.
+ */
+export type StartFrom =
+  | { kind: 'cold' }
+  | { kind: 'restore'; file: string }
+  | { kind: 'make'; preload: string[] }
+
+export type Reply = Exclude<
+  SandboxMessage,
+  { type: 'hello' } | { type: 'startFailed' } | { type: 'snapshot' }
+>
 /** How a request ends: the sandbox's reply, the end of its process, or a stop by the host. */
 export type Settled = Reply | { type: 'processExit'; exit: ProcessExit } | { type: 'stopped' }
 export type RequestBody = HostRequest extends infer R
@@ -105,7 +127,12 @@ export class SandboxConnection {
   #closedReason: string | null = null
   #violation: string | null = null
   #pending: Pending | null = null
-  #hello: { resolve(): void; reject(error: Error): void } | null = null
+  /** Set while starting: settles with the sandbox's first message (hello, or its snapshot). */
+  #hello: {
+    expects: 'hello' | 'snapshot'
+    resolve(snapshot: Uint8Array | null): void
+    reject(error: Error): void
+  } | null = null
   /** The protections around this sandbox, outside in. */
   readonly isolation: readonly IsolationLayer[]
   /** OS layers this host could not provide (isolation "auto"), with why and the fix. */
@@ -136,11 +163,40 @@ export class SandboxConnection {
   }
 
   /** Starts the process, sends `init`, and resolves once the sandbox said `hello`. */
-  static async open(policy: ResolvedPolicy, onBreach: BreachHandler): Promise<SandboxConnection> {
+  static async open(
+    policy: ResolvedPolicy,
+    onBreach: BreachHandler,
+    from: StartFrom = { kind: 'cold' },
+  ): Promise<SandboxConnection> {
+    const { connection } = await SandboxConnection.#start(policy, onBreach, from)
+    return connection
+  }
+
+  /**
+   * Starts a sandbox that loads Pyodide cold, imports `preload` and sends its memory snapshot;
+   * resolves with the snapshot once the sandbox has ended. It runs no guest code: what it sends is
+   * the work of pyward's own code in a fresh, confined process with an empty environment.
+   */
+  static async makeSnapshot(policy: ResolvedPolicy, preload: string[]): Promise<Uint8Array> {
+    const { connection, snapshot } = await SandboxConnection.#start(policy, () => {}, {
+      kind: 'make',
+      preload,
+    })
+    await connection.kill('it sent its snapshot')
+    if (snapshot === null) throw new Error('the sandbox sent no snapshot')
+    return snapshot
+  }
+
+  static async #start(
+    policy: ResolvedPolicy,
+    onBreach: BreachHandler,
+    from: StartFrom,
+  ): Promise<{ connection: SandboxConnection; snapshot: Uint8Array | null }> {
     const options: GuestCommandOptions = {
       files: locateRuntimeFiles(),
       mounts: policy.mounts,
       memoryMb: policy.memoryMb,
+      snapshotFile: from.kind === 'restore' ? from.file : null,
       permissionFlag: detectPermissionFlag(),
     }
     const plan = await planLaunch({
@@ -154,14 +210,22 @@ export class SandboxConnection {
       program: (confined) => buildGuestProgram(options, confined),
     })
     const layout = plan.confined ? sandboxLayout(options).layout : hostLayout(options)
+    const start: SnapshotStart =
+      from.kind === 'restore'
+        ? { kind: 'restore', path: layout.snapshotPath as string }
+        : from.kind === 'make'
+          ? { kind: 'make', preload: from.preload }
+          : { kind: 'cold' }
     const connection = new SandboxConnection(plan, policy, onBreach)
     try {
-      await connection.#handshake(policy, layout.mountPaths)
+      const snapshot = await connection.#handshake(
+        buildInitMessage(policy, layout.mountPaths, start),
+      )
+      return { connection, snapshot }
     } catch (error) {
       await connection.#process.kill()
       throw error
     }
-    return connection
   }
 
   /** Why the sandbox can no longer be used, or null while it can. */
@@ -220,11 +284,13 @@ export class SandboxConnection {
     await this.#process.kill()
   }
 
-  async #handshake(policy: ResolvedPolicy, mountPaths: readonly string[]): Promise<void> {
-    const hello = new Promise<void>((resolve, reject) => {
-      this.#hello = { resolve, reject }
+  async #handshake(init: InitMessage): Promise<Uint8Array | null> {
+    const expects = init.snapshot.kind === 'make' ? 'snapshot' : 'hello'
+    const hello = new Promise<Uint8Array | null>((resolve, reject) => {
+      this.#hello = { expects, resolve, reject }
     })
-    this.#channel.send(buildInitMessage(policy, mountPaths))
+    if (expects === 'snapshot') this.#channel.limitMessages(SNAPSHOT_MESSAGE)
+    this.#channel.send(init)
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -232,13 +298,16 @@ export class SandboxConnection {
         START_TIMEOUT_MS,
       )
     })
+    let snapshot: Uint8Array | null
     try {
-      await Promise.race([hello, timeout])
+      snapshot = await Promise.race([hello, timeout])
     } finally {
       clearTimeout(timer)
       this.#hello = null
+      this.#channel.limitMessages(SMALL_MESSAGE)
     }
     this.#watch.idle()
+    return snapshot
   }
 
   #settle(settled: Settled): void {
@@ -257,11 +326,18 @@ export class SandboxConnection {
   #onMessage(message: SandboxMessage): void {
     switch (message.type) {
       case 'hello':
-        if (!this.#hello || message.protocolVersion !== PROTOCOL_VERSION) {
+        if (this.#hello?.expects !== 'hello' || message.protocolVersion !== PROTOCOL_VERSION) {
           this.#onViolation(`an unexpected hello (protocol ${message.protocolVersion})`)
           return
         }
-        this.#hello.resolve()
+        this.#hello.resolve(null)
+        return
+      case 'snapshot':
+        if (this.#hello?.expects !== 'snapshot') {
+          this.#onViolation('an unexpected snapshot')
+          return
+        }
+        this.#hello.resolve(Buffer.from(message.data, 'base64'))
         return
       case 'startFailed':
         if (!this.#hello) {

@@ -15,6 +15,7 @@ import inspect
 import json
 import linecache
 import os
+import random
 import signal
 import sys
 import traceback
@@ -55,6 +56,12 @@ def configure(env, scratch_dir, recursion_limit, max_value_bytes):
     os.environ.clear()
     os.environ.update(env)
     os.chdir(scratch_dir)
+    # An interpreter restored from a memory snapshot holds the snapshot's PRNG state: every
+    # sandbox would draw the same "random" numbers. Reseed from os.urandom, fresh in each process.
+    # (The str/bytes hash seed is fixed at interpreter start and stays the snapshot's: docs.)
+    random.seed()
+    if "tempfile" in sys.modules:
+        sys.modules["tempfile"]._name_sequence = None
     if recursion_limit is not None:
         sys.setrecursionlimit(recursion_limit)
     # The permission model refuses processes anyway; this makes the refusal a clear exception.

@@ -1,8 +1,9 @@
 /**
  * The program every Pyodide sandbox process runs. The host starts it with an empty environment,
  * Node's permission model, code generation from strings disabled, and the protocol on fd 3. It
- * waits for `init`, installs the limits, loads Pyodide, hardens the realm, says `hello`, then
- * serves the host's requests one at a time until the host hangs up.
+ * waits for `init`, installs the limits, loads Pyodide (cold or from a memory snapshot), hardens
+ * the realm, says `hello`, then serves the host's requests one at a time until the host hangs up.
+ * Started to make a snapshot instead, it sends the snapshot and exits.
  *
  * Usage (by the host only): node [flags] main.js <pyodide dir>
  *
@@ -11,8 +12,6 @@
 import { Buffer } from 'node:buffer'
 import { readFileSync } from 'node:fs'
 import { constants as osConstants } from 'node:os'
-import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import type { PyodideAPI } from 'pyodide'
 import type { HostRequest, InitMessage, Outcome } from '../../../protocol/messages.js'
 import { PROTOCOL_VERSION } from '../../../protocol/version.js'
@@ -31,6 +30,7 @@ import { hardenRealm } from './harden-realm.js'
 import { createInterruptClock, REFIRE_MS } from './interrupt-clock.js'
 import { installMemoryCap } from './memory-cap.js'
 import { createRunIo } from './run-io.js'
+import { makeSnapshot, startInterpreter } from './start-interpreter.js'
 
 const DRIVER_FILENAME = '<pyward-driver>'
 
@@ -68,15 +68,18 @@ const io = createRunIo(init.maxOutputBytes, clock)
 let pyodide: PyodideAPI
 let driver: Driver
 try {
-  const { loadPyodide } = (await import(
-    pathToFileURL(join(pyodideDir, 'pyodide.mjs')).href
-  )) as typeof import('pyodide')
-  pyodide = await loadPyodide({
-    indexURL: `${pyodideDir}/`,
-    env: {},
-    stdout: () => {},
-    stderr: () => {},
-  })
+  pyodide = await startInterpreter(pyodideDir, init.snapshot)
+  if (init.snapshot.kind === 'make') {
+    const snapshot = makeSnapshot(pyodide, init.snapshot.preload)
+    sendMessage({
+      type: 'snapshot',
+      data: Buffer.from(snapshot.buffer, snapshot.byteOffset, snapshot.byteLength).toString(
+        'base64',
+      ),
+      pyodideVersion: pyodide.version,
+    })
+    process.exit(0)
+  }
   pyodide.setStdout(io.stdout)
   pyodide.setStderr(io.stderr)
   pyodide.setStdin(io.stdin)

@@ -1,0 +1,106 @@
+/**
+ * Loads Pyodide in one of the three ways `init.snapshot` asks for: cold (2 s here), restored from
+ * a memory snapshot the host verified (a quarter of that), or cold with Pyodide's snapshot support
+ * on, to make one.
+ *
+ * A snapshot restores the Python heap only: the JavaScript realm (and so the realm hardening, the
+ * memory cap, the interrupt clock and the stdio hooks) is this process's own and is installed
+ * after the restore exactly as after a cold start. What the heap carries over from the build is
+ * dealt with where it matters: the environment is empty at build time and replaced by the policy's
+ * after the restore, and the driver reseeds `random` (see driver.py's configure()).
+ *
+ * @module
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { PyodideAPI } from 'pyodide'
+import type { SnapshotStart } from '../../../protocol/messages.js'
+
+const WASM_PAGE_BYTES = 65_536
+
+/**
+ * The environment Pyodide starts with. Emscripten adds defaults of its own, one of them `_`, the
+ * path of the program that loaded it (a host path when unconfined): `undefined` removes it, so
+ * nothing of the host's layout is in the heap a snapshot copies.
+ */
+const START_ENV = { _: undefined } as unknown as Record<string, string>
+/**
+ * `sys.executable` and `sys.orig_argv[0]`: Emscripten takes them from the path of the script Node
+ * runs, a host path when unconfined, unless told otherwise.
+ */
+const EXECUTABLE = 'python'
+
+export async function startInterpreter(
+  pyodideDir: string,
+  start: SnapshotStart,
+): Promise<PyodideAPI> {
+  const { loadPyodide } = (await import(
+    pathToFileURL(join(pyodideDir, 'pyodide.mjs')).href
+  )) as typeof import('pyodide')
+  const options = {
+    indexURL: `${pyodideDir}/`,
+    env: START_ENV,
+    _sysExecutable: EXECUTABLE,
+    stdout: () => {},
+    stderr: () => {},
+  }
+  switch (start.kind) {
+    case 'cold':
+      return loadPyodide(options)
+    case 'make':
+      return loadPyodide({ ...options, _makeSnapshot: true })
+    case 'restore': {
+      const snapshot = readFileSync(start.path)
+      const pyodide = await withMemoryFor(snapshot.byteLength, () =>
+        loadPyodide({ ...options, _loadSnapshot: snapshot }),
+      )
+      // Pyodide puts the working directory first on sys.path at every load, the build's too.
+      pyodide.runPython("import sys\nif sys.path[:2] == ['', '']: del sys.path[0]")
+      return pyodide
+    }
+  }
+}
+
+/** Imports the modules a snapshot carries, then copies the interpreter's memory. */
+export function makeSnapshot(pyodide: PyodideAPI, preload: readonly string[]): Uint8Array {
+  for (const name of preload) {
+    if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name)) throw new Error(`bad module name ${name}`)
+  }
+  if (preload.length > 0) pyodide.runPython(`import ${preload.join(', ')}`)
+  return (pyodide as unknown as { makeMemorySnapshot(): Uint8Array }).makeMemorySnapshot()
+}
+
+/**
+ * Pyodide (314.0.7) fails to restore a snapshot larger than its initial 30 MiB heap ("offset is
+ * out of bounds", pyodide issue 6254): the workaround is to grow the fresh instance's memory to
+ * the snapshot's size before Pyodide copies the snapshot in. WebAssembly.instantiate is wrapped
+ * only while this load runs, and the growth goes through the memory cap like any other.
+ */
+async function withMemoryFor<T>(bytes: number, load: () => Promise<T>): Promise<T> {
+  const wasm = (
+    globalThis as unknown as {
+      WebAssembly: {
+        instantiate(...args: unknown[]): Promise<unknown>
+        Memory: new (...args: never[]) => { buffer: ArrayBuffer; grow(pages: number): number }
+      }
+    }
+  ).WebAssembly
+  const instantiate = wasm.instantiate
+  wasm.instantiate = async function (this: unknown, ...args: unknown[]) {
+    const result = (await instantiate.apply(this, args)) as {
+      instance?: { exports?: Record<string, unknown> }
+      exports?: Record<string, unknown>
+    }
+    const memory = (result.instance ?? result).exports?.memory
+    if (memory instanceof wasm.Memory && memory.buffer.byteLength < bytes) {
+      memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / WASM_PAGE_BYTES))
+    }
+    return result
+  }
+  try {
+    return await load()
+  } finally {
+    wasm.instantiate = instantiate
+  }
+}
