@@ -18,10 +18,9 @@ export type {
   SandboxOptions,
   SandboxRunOptions,
 } from './api/options.js'
+// Warm pool
 export {
   createPool,
-  DEFAULT_POOL_SIZE,
-  MAX_POOL_SIZE,
   type PoolOptions,
   type PoolStats,
   SandboxPool,

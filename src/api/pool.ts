@@ -9,13 +9,11 @@
  * @module
  */
 import { SandboxError } from '../errors.js'
+import { DEFAULT_POOL_SIZE, MAX_POOL_SIZE } from '../policy/limits.js'
 import { resolvePolicy } from '../policy/resolve-policy.js'
 import type { SandboxOptions, SandboxRunOptions } from './options.js'
 import type { RunResult } from './run-result.js'
 import { Sandbox } from './sandbox.js'
-
-export const DEFAULT_POOL_SIZE = 2
-export const MAX_POOL_SIZE = 64
 
 /** After a sandbox fails to start, the next attempt waits this long, doubling up to the maximum. */
 const FIRST_RETRY_MS = 500
@@ -67,7 +65,8 @@ export class SandboxPool implements AsyncDisposable {
   readonly #waiters: Waiter[] = []
   /** Every sandbox the pool started and has not yet closed: closing the pool kills them all. */
   readonly #live = new Set<Sandbox>()
-  #starting = 0
+  /** Starts in progress: close() waits for each, and it kills what it started. */
+  readonly #starts = new Set<Promise<void>>()
   #running = 0
   #closed = false
   #retryMs = 0
@@ -94,7 +93,7 @@ export class SandboxPool implements AsyncDisposable {
   get stats(): PoolStats {
     return {
       idle: this.#idle.length,
-      starting: this.#starting,
+      starting: this.#starts.size,
       running: this.#running,
       ...this.#stats,
       lastStartError: this.#lastStartError,
@@ -125,7 +124,10 @@ export class SandboxPool implements AsyncDisposable {
     const error = poolClosed()
     for (const waiter of this.#waiters.splice(0)) waiter.reject(error)
     this.#idle.length = 0
-    await Promise.all([...this.#live].map((sandbox) => this.#discard(sandbox)))
+    await Promise.all([
+      ...[...this.#live].map((sandbox) => this.#discard(sandbox)),
+      ...this.#starts,
+    ])
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -155,21 +157,24 @@ export class SandboxPool implements AsyncDisposable {
    */
   #refill(): void {
     if (this.#closed || this.#retryTimer !== undefined) return
-    const room = this.size - this.#idle.length - this.#starting
-    for (let i = 0; i < room; i += 1) void this.#startOne()
+    const room = this.size - this.#idle.length - this.#starts.size
+    for (let i = 0; i < room; i += 1) {
+      const start = this.#startOne().finally(() => {
+        this.#starts.delete(start)
+        this.#refill()
+      })
+      this.#starts.add(start)
+    }
   }
 
   async #startOne(): Promise<void> {
-    this.#starting += 1
     let sandbox: Sandbox
     try {
       sandbox = await Sandbox.create(this.#policy)
     } catch (error) {
-      this.#starting -= 1
       this.#onStartFailure(error)
       return
     }
-    this.#starting -= 1
     this.#retryMs = 0
     if (this.#closed) {
       await sandbox.close()
@@ -181,7 +186,6 @@ export class SandboxPool implements AsyncDisposable {
       this.#stats.waited += 1
       this.#stats.waitMs += performance.now() - waiter.since
       waiter.resolve(sandbox)
-      this.#refill()
     } else {
       this.#idle.push(sandbox)
     }

@@ -64,3 +64,7 @@ export const SANDBOX_CPU_SECONDS = 3_600
  * stop for what grows faster than the host samples, or outside the process's own pages.
  */
 export const CGROUP_MEMORY_MARGIN_MB = 64
+
+/** Sandboxes a warm pool keeps started (see createPool). */
+export const DEFAULT_POOL_SIZE = 2
+export const MAX_POOL_SIZE = 64

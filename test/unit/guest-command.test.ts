@@ -55,6 +55,7 @@ describe('sandboxLayout', () => {
       distDir: '/opt/pyward/dist',
       guestEntry: '/opt/pyward/dist/runtimes/pyodide/guest/main.js',
       mountPaths: ['/run/mounts/0', '/run/mounts/1'],
+      snapshotPath: null,
     })
     assert.deepEqual(binds, [
       { hostPath: options.files.pyodideDir, sandboxPath: '/opt/pyodide' },
@@ -67,6 +68,23 @@ describe('sandboxLayout', () => {
     assert.ok(!args.some((arg) => arg.includes('/home/alice')))
     assert.ok(args.includes('--allow-fs-read=/run/mounts/0/'))
     assert.ok(args.includes('--allow-fs-read=/run/mounts/1'))
+  })
+
+  it('binds the snapshot read-only at a fixed path and grants reading it alone', () => {
+    const snapshotFile = '/home/alice/app/node_modules/.cache/pyward/0123.snapshot'
+    const withSnapshot = { ...options, snapshotFile }
+    const { layout, binds } = sandboxLayout(withSnapshot)
+    assert.equal(layout.snapshotPath, '/opt/pyward/pyodide.snapshot')
+    assert.deepEqual(binds.at(-1), {
+      hostPath: snapshotFile,
+      sandboxPath: '/opt/pyward/pyodide.snapshot',
+    })
+    const args = buildGuestArgs(withSnapshot, layout)
+    assert.ok(args.includes('--allow-fs-read=/opt/pyward/pyodide.snapshot'))
+    assert.ok(!args.some((arg) => arg.includes('/home/alice')))
+    const unconfined = buildGuestArgs(withSnapshot, hostLayout(withSnapshot))
+    assert.ok(unconfined.includes(`--allow-fs-read=${snapshotFile}`))
+    assert.ok(!unconfined.some((arg) => arg.startsWith('--allow-fs-write')))
   })
 
   it('gives the confined program a size-capped /tmp and no host environment', () => {
