@@ -67,6 +67,8 @@ export class SandboxPool implements AsyncDisposable {
   readonly #live = new Set<Sandbox>()
   /** Starts in progress: close() waits for each, and it kills what it started. */
   readonly #starts = new Set<Promise<void>>()
+  /** Sandboxes being killed after their run. */
+  readonly #retiring = new Set<Promise<void>>()
   #running = 0
   #closed = false
   #retryMs = 0
@@ -113,7 +115,13 @@ export class SandboxPool implements AsyncDisposable {
     } finally {
       this.#running -= 1
       this.#stats.served += 1
-      await this.#discard(sandbox)
+      // The caller has its result first; then the sandbox is killed (close() waits for it to be
+      // reaped, the caller does not) and its replacement starts, late enough not to take the CPU
+      // the run needed.
+      setImmediate(() => {
+        this.#retire(sandbox)
+        this.#refill()
+      })
     }
   }
 
@@ -127,6 +135,7 @@ export class SandboxPool implements AsyncDisposable {
     await Promise.all([
       ...[...this.#live].map((sandbox) => this.#discard(sandbox)),
       ...this.#starts,
+      ...this.#retiring,
     ])
   }
 
@@ -138,11 +147,10 @@ export class SandboxPool implements AsyncDisposable {
   #take(): Promise<Sandbox> {
     if (this.#closed) return Promise.reject(poolClosed())
     for (let sandbox = this.#idle.shift(); sandbox; sandbox = this.#idle.shift()) {
-      this.#refill()
       // An idle sandbox can have been killed meanwhile (its process died, or it used CPU while
       // idle): it is dropped, never handed out.
       if (!sandbox.closed) return Promise.resolve(sandbox)
-      void this.#discard(sandbox)
+      this.#retire(sandbox)
     }
     const waited = new Promise<Sandbox>((resolve, reject) => {
       this.#waiters.push({ resolve, reject, since: performance.now() })
@@ -207,6 +215,13 @@ export class SandboxPool implements AsyncDisposable {
       this.#refill()
     }, this.#retryMs)
     this.#retryTimer.unref()
+  }
+
+  #retire(sandbox: Sandbox): void {
+    const retiring = this.#discard(sandbox)
+      .catch(() => {})
+      .finally(() => this.#retiring.delete(retiring))
+    this.#retiring.add(retiring)
   }
 
   async #discard(sandbox: Sandbox): Promise<void> {

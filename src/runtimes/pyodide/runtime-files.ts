@@ -20,7 +20,15 @@ export interface PyodideRuntimeFiles {
   packageJson: string
 }
 
+let located: PyodideRuntimeFiles | undefined
+
+/** The runtime's files, found once per process (a sandbox start should not stat them each time). */
 export function locateRuntimeFiles(): PyodideRuntimeFiles {
+  located ??= findRuntimeFiles()
+  return located
+}
+
+function findRuntimeFiles(): PyodideRuntimeFiles {
   // This file is src/runtimes/pyodide/runtime-files.ts or dist/runtimes/pyodide/runtime-files.js;
   // either way the package root is three levels up, and the sandbox runs the compiled entry.
   const packageRoot = fileURLToPath(new URL('../../../', import.meta.url))

@@ -178,7 +178,9 @@ export class SandboxConnection {
    * the work of pyward's own code in a fresh, confined process with an empty environment.
    */
   static async makeSnapshot(policy: ResolvedPolicy, preload: string[]): Promise<Uint8Array> {
-    const { connection, snapshot } = await SandboxConnection.#start(policy, () => {}, {
+    const onBreach: BreachHandler = (breach, connection) =>
+      void connection.kill(`the snapshot build passed a limit (${breach.kind})`)
+    const { connection, snapshot } = await SandboxConnection.#start(policy, onBreach, {
       kind: 'make',
       preload,
     })

@@ -60,6 +60,8 @@ const SNAPSHOT_FORMAT = 1
 /** After a failed build, sandboxes start cold for this long before a build is tried again. */
 const RETRY_BUILD_MS = 10 * 60 * 1_000
 
+/** This process's snapshot key: what it depends on does not change while the process runs. */
+let key: string | undefined
 const builds = new Map<string, Promise<void>>()
 const failedBuilds = new Map<string, number>()
 const warned = new Set<string>()
@@ -68,7 +70,7 @@ export async function chooseStart(policy: ResolvedPolicy): Promise<StartFrom> {
   if (process.env[SNAPSHOT_VARIABLE] === 'off') return { kind: 'cold' }
   const files = locateRuntimeFiles()
   const dir = snapshotCacheDir(files.pyodideDir)
-  const key = snapshotKey({
+  key ??= snapshotKey({
     pyodideVersion: readVersion(join(files.pyodideDir, 'package.json')),
     pywardVersion: readVersion(files.packageJson),
     nodeVersion: process.version,
