@@ -76,7 +76,10 @@ export async function chooseStart(policy: ResolvedPolicy): Promise<StartFrom> {
     nodeVersion: process.version,
     preload: SNAPSHOT_PRELOAD,
     format: SNAPSHOT_FORMAT,
-    builder: digestOf(join(files.distDir, 'runtimes/pyodide/guest/start-interpreter.js')),
+    builder: digestOf(
+      join(files.distDir, 'runtimes/pyodide/guest/start-interpreter.js'),
+      join(files.distDir, 'runtimes/pyodide/guest/driver.py'),
+    ),
   })
   const dirProblem = cacheDirProblem(dir)
   if (dirProblem) {
@@ -142,9 +145,11 @@ function buildOnce(dir: string, key: string, policy: ResolvedPolicy): Promise<vo
   return build
 }
 
-/** The code that loads Pyodide for the build: a change to it is a new kind of snapshot. */
-function digestOf(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex')
+/** The code that builds the snapshot and the driver it holds: a change to them is a new snapshot. */
+function digestOf(...paths: string[]): string {
+  const hash = createHash('sha256')
+  for (const path of paths) hash.update(readFileSync(path))
+  return hash.digest('hex')
 }
 
 function readVersion(packageJson: string): string {

@@ -10,7 +10,6 @@
  * @module
  */
 import { Buffer } from 'node:buffer'
-import { readFileSync } from 'node:fs'
 import { constants as osConstants } from 'node:os'
 import type { PyodideAPI } from 'pyodide'
 import type { HostRequest, InitMessage, Outcome } from '../../../protocol/messages.js'
@@ -30,9 +29,13 @@ import { hardenRealm } from './harden-realm.js'
 import { createInterruptClock, REFIRE_MS } from './interrupt-clock.js'
 import { installMemoryCap } from './memory-cap.js'
 import { createRunIo } from './run-io.js'
-import { makeSnapshot, startInterpreter } from './start-interpreter.js'
-
-const DRIVER_FILENAME = '<pyward-driver>'
+import {
+  DRIVER_MODULE,
+  installDriver,
+  makeSnapshot,
+  readDriverSource,
+  startInterpreter,
+} from './start-interpreter.js'
 
 interface Driver {
   start(code: string, filename: string): string | PyTask
@@ -70,7 +73,7 @@ let driver: Driver
 try {
   pyodide = await startInterpreter(pyodideDir, init.snapshot)
   if (init.snapshot.kind === 'make') {
-    const snapshot = makeSnapshot(pyodide, init.snapshot.preload)
+    const snapshot = makeSnapshot(pyodide, init.snapshot.preload, readDriverSource())
     sendMessage({
       type: 'snapshot',
       data: Buffer.from(snapshot.buffer, snapshot.byteOffset, snapshot.byteLength).toString(
@@ -173,12 +176,14 @@ function heapOf(py: PyodideAPI): { readonly buffer: ArrayBuffer } {
   return (py as unknown as { _module: { memory: { readonly buffer: ArrayBuffer } } })._module.memory
 }
 
-/** Loads driver.py as its own module (not in `__main__`) and configures the session. */
+/**
+ * The driver module (driver.py), configured for this session. A snapshot already holds it (its
+ * code compiled, its functions defined); a cold start loads it first.
+ */
 function loadDriver(py: PyodideAPI): Driver {
-  const source = readFileSync(new URL('./driver.py', import.meta.url), 'utf8')
-  const namespace = py.toPy({ __name__: '_pyward_driver' })
-  py.runPython(source, { globals: namespace, filename: DRIVER_FILENAME })
-  const configure = namespace.get('configure')
+  if (init.snapshot.kind !== 'restore') installDriver(py, readDriverSource())
+  const module = py.pyimport(DRIVER_MODULE)
+  const configure = module.configure
   configure(
     py.toPy(init.env),
     init.scratchDir,
@@ -186,11 +191,8 @@ function loadDriver(py: PyodideAPI): Driver {
     init.maxValueBytes,
   )
   configure.destroy()
-  return {
-    start: namespace.get('start'),
-    call: namespace.get('call'),
-    interrupt_async: namespace.get('interrupt_async'),
-  }
+  // Kept for the life of the sandbox: attributes got from a proxy die with it.
+  return { start: module.start, call: module.call, interrupt_async: module.interrupt_async }
 }
 
 async function handle(request: HostRequest) {

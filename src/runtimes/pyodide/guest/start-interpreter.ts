@@ -62,12 +62,45 @@ export async function startInterpreter(
   }
 }
 
-/** Imports the modules a snapshot carries, then copies the interpreter's memory. */
-export function makeSnapshot(pyodide: PyodideAPI, preload: readonly string[]): Uint8Array {
+/** The module pyward's driver (driver.py) is loaded as. */
+export const DRIVER_MODULE = '_pyward_driver'
+const DRIVER_FILENAME = '<pyward-driver>'
+
+export function readDriverSource(): string {
+  return readFileSync(new URL('./driver.py', import.meta.url), 'utf8')
+}
+
+/**
+ * Loads driver.py as the module {@link DRIVER_MODULE}, from Python alone: no JavaScript object
+ * is handed to Python, so the interpreter's memory can still be snapshotted after. (A JSON string
+ * is a valid Python string literal.)
+ */
+export function installDriver(pyodide: PyodideAPI, source: string): void {
+  pyodide.runPython(
+    [
+      'import sys, types',
+      `_module = types.ModuleType(${JSON.stringify(DRIVER_MODULE)})`,
+      `exec(compile(${JSON.stringify(source)}, ${JSON.stringify(DRIVER_FILENAME)}, "exec"), _module.__dict__)`,
+      `sys.modules[${JSON.stringify(DRIVER_MODULE)}] = _module`,
+      'del _module',
+    ].join('\n'),
+  )
+}
+
+/**
+ * Imports the modules a snapshot carries and the driver (compiled, its functions defined: a
+ * restored sandbox only configures it), then copies the interpreter's memory.
+ */
+export function makeSnapshot(
+  pyodide: PyodideAPI,
+  preload: readonly string[],
+  driverSource: string,
+): Uint8Array {
   for (const name of preload) {
     if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name)) throw new Error(`bad module name ${name}`)
   }
   if (preload.length > 0) pyodide.runPython(`import ${preload.join(', ')}`)
+  installDriver(pyodide, driverSource)
   return (pyodide as unknown as { makeMemorySnapshot(): Uint8Array }).makeMemorySnapshot()
 }
 
