@@ -3,7 +3,7 @@
  * up on PATH and then actually started with the real namespaces, root and seccomp program around
  * `node -e 0`. A layer is reported missing with the reason and the fix, never assumed.
  *
- * Probed once per host process (about 50 ms) and remembered.
+ * Probed once per host process (about 50 ms: the probes run at once) and remembered.
  *
  * @module
  */
@@ -84,16 +84,22 @@ async function probeHost(): Promise<HostSupport> {
       namespaces = missing('namespaces', `${found} is ${what}`, FIXES.bwrapOld)
       seccomp = missing('seccomp', 'needs bubblewrap 0.8 or newer', FIXES.needsBwrap)
     } else {
-      const plain = await probeBwrap(found, null)
+      // The three probes run at once (a sandbox's first start waits for them): plain namespaces,
+      // an unprivileged uid on a root host, and the seccomp program. The later ones count only if
+      // the plain one worked.
+      const probeUser = process.getuid?.() === 0 ? nextSandboxUser() : null
+      const [plain, dropped, filtered] = await Promise.all([
+        probeBwrap(found, null),
+        probeUser === null ? null : probeBwrap(found, null, probeUser),
+        seccompArch === null ? null : probeBwrap(found, seccompArch),
+      ])
       if (!plain.ok) {
         namespaces = missing('namespaces', `${found} failed: ${plain.message}`, FIXES.userns)
         seccomp = missing('seccomp', 'needs working bubblewrap', FIXES.needsBwrap)
       } else {
         bwrap = found
         let who = `as the host's user (uid ${process.getuid?.()})`
-        if (process.getuid?.() === 0) {
-          const probeUser = nextSandboxUser()
-          const dropped = await probeBwrap(found, null, probeUser)
+        if (probeUser !== null && dropped !== null) {
           if (dropped.ok) {
             unprivilegedBwrap = true
             who = 'each as a host uid of its own, not root'
@@ -102,10 +108,9 @@ async function probeHost(): Promise<HostSupport> {
           }
         }
         namespaces = present('namespaces', `${found} ${version.join('.')}, sandboxes run ${who}`)
-        if (seccompArch === null) {
+        if (seccompArch === null || filtered === null) {
           seccomp = missing('seccomp', `no seccomp program for ${process.arch}`, FIXES.seccompArch)
         } else {
-          const filtered = await probeBwrap(found, seccompArch)
           seccomp = filtered.ok
             ? present('seccomp', `default-deny allowlist for ${seccompArch}`)
             : missing(
@@ -137,18 +142,24 @@ async function probeHost(): Promise<HostSupport> {
   }
 }
 
-/** Starts `node -e 0` confined as a sandbox would be; resolves with how that went. */
+/**
+ * Starts a program confined as a sandbox would be, with the same namespaces, root of its own
+ * binaries and seccomp program; resolves with how that went. The program is the launcher's shell
+ * running `exit 0` where there is one (a confined start of it costs ~20 ms, Node's ~60 ms, and a
+ * host's first sandbox waits for these probes), else `node -e 0`.
+ */
 function probeBwrap(
   bwrap: string,
   arch: SeccompArch | null,
   user: SandboxUser | null = null,
 ): Promise<{ ok: true } | { ok: false; message: string }> {
-  const node = programRoot(process.execPath)
+  const shell = findLauncherShell()
+  const probe = programRoot(shell ?? process.execPath)
   const command: BwrapCommand = {
-    root: { binds: node.binds, tmpfs: [] },
-    program: node.executable,
-    args: ['-e', '0'],
-    env: { LD_LIBRARY_PATH: node.libraryPath },
+    root: { binds: probe.binds, tmpfs: [] },
+    program: probe.executable,
+    args: shell === null ? ['-e', '0'] : ['-c', 'exit 0'],
+    env: { LD_LIBRARY_PATH: probe.libraryPath },
     seccompFd: arch === null ? null : 3,
   }
   return new Promise((resolve) => {

@@ -9,6 +9,7 @@
  */
 import { Buffer } from 'node:buffer'
 import { SandboxError } from '../../errors.js'
+import { detectHostSupport } from '../../isolation/host-support.js'
 import type { LayerStatus } from '../../isolation/layers.js'
 import { MAX_FILE_BYTES } from '../../policy/limits.js'
 import type { ResolvedPolicy } from '../../policy/resolve-policy.js'
@@ -56,6 +57,9 @@ export class PyodideSession implements RuntimeSession {
   static async start(policy: ResolvedPolicy): Promise<PyodideSession> {
     const session = new PyodideSession(policy)
     const onBreach: BreachHandler = (breach, connection) => session.#onBreach(breach, connection)
+    // The host's probe (its first time: ~50-100 ms of processes) runs while the snapshot is
+    // looked up and verified.
+    if (policy.isolation !== 'none') void detectHostSupport()
     try {
       const from = await chooseStart(policy)
       session.#connection = await SandboxConnection.open(policy, onBreach, from).catch(
