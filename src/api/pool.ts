@@ -13,7 +13,7 @@ import { DEFAULT_POOL_SIZE, MAX_POOL_SIZE } from '../policy/limits.js'
 import { resolvePolicy } from '../policy/resolve-policy.js'
 import type { SandboxOptions, SandboxRunOptions } from './options.js'
 import type { RunResult } from './run-result.js'
-import { Sandbox } from './sandbox.js'
+import { Sandbox, START } from './sandbox.js'
 
 /** After a sandbox fails to start, the next attempt waits this long, doubling up to the maximum. */
 const FIRST_RETRY_MS = 500
@@ -178,7 +178,8 @@ export class SandboxPool implements AsyncDisposable {
   async #startOne(): Promise<void> {
     let sandbox: Sandbox
     try {
-      sandbox = await Sandbox.create(this.#policy)
+      // A pooled sandbox has time to spare before its run: it warms its interpreter up.
+      sandbox = await Sandbox[START](this.#policy, { warmUp: true })
     } catch (error) {
       this.#onStartFailure(error)
       return

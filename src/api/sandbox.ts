@@ -10,13 +10,16 @@ import { resolveScratchPath } from '../policy/sandbox-paths.js'
 import { runSettingsSchema } from '../policy/schema.js'
 import type { FileEntry } from '../protocol/messages.js'
 import { pyodideRuntime } from '../runtimes/pyodide/pyodide-runtime.js'
-import type { RunRequestOptions, RuntimeSession } from '../runtimes/runtime.js'
+import type { RunRequestOptions, RuntimeSession, StartOptions } from '../runtimes/runtime.js'
 import type { SandboxCallOptions, SandboxOptions, SandboxRunOptions } from './options.js'
 import { type RunResult, toRunResult } from './run-result.js'
 
 export type { FileEntry }
 
 const DEFAULT_FILENAME = '<string>'
+
+/** The key of the pool's way to start a sandbox; not exported from the package. */
+export const START: unique symbol = Symbol('pyward.start')
 
 /**
  * @example
@@ -40,8 +43,13 @@ export class Sandbox implements AsyncDisposable {
    * @throws InvalidOptionsError for bad options; SandboxError `RUNTIME_START_FAILED` if it cannot start.
    */
   static async create(options: SandboxOptions = {}): Promise<Sandbox> {
+    return Sandbox[START](options, {})
+  }
+
+  /** For the pool (not public): a sandbox started with runtime options. */
+  static async [START](options: SandboxOptions, start: StartOptions): Promise<Sandbox> {
     const policy = resolvePolicy(options)
-    return new Sandbox(await pyodideRuntime.start(policy), policy)
+    return new Sandbox(await pyodideRuntime.start(policy, start), policy)
   }
 
   /** True once the sandbox was closed, killed or crashed: it runs nothing more. */

@@ -38,6 +38,8 @@ export interface InitMessage {
   recursionLimit: number | null
   /** How the interpreter starts: cold, restored from a snapshot file, or to make a snapshot. */
   snapshot: SnapshotStart
+  /** Run a little Python before `hello` so that V8 optimises the interpreter's hot paths. */
+  warmUp: boolean
 }
 
 export type SnapshotStart =

@@ -53,6 +53,15 @@ export interface RuntimeSession {
   close(): Promise<void>
 }
 
+/** How a sandbox is started, beyond its policy. */
+export interface StartOptions {
+  /**
+   * Spend the start-up making the interpreter fast before the first run (V8 optimises its hot
+   * paths): worth it when the sandbox waits in a pool, not when a caller waits for it.
+   */
+  warmUp?: boolean
+}
+
 export interface Runtime {
-  start(policy: ResolvedPolicy): Promise<RuntimeSession>
+  start(policy: ResolvedPolicy, options?: StartOptions): Promise<RuntimeSession>
 }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { describe, it } from 'node:test'
-import { run, type SandboxError } from '../../src/index.ts'
+import { run, Sandbox, type SandboxError } from '../../src/index.ts'
 import { openSandbox, TEST_TIMEOUT_MS } from '../helpers/sandboxes.ts'
 
 describe('results of a run', { timeout: TEST_TIMEOUT_MS * 2 }, () => {
@@ -97,6 +97,39 @@ describe('results of a run', { timeout: TEST_TIMEOUT_MS * 2 }, () => {
       assert.equal(result.stdout, 'out\nmore')
       assert.equal(result.stderr, 'err\n')
       assert.equal(chunks.join(''), 'out\nmore')
+    })
+
+    await t.test('output reaches the host while the program still runs', async () => {
+      // The program waits for a file the host creates only once it has seen the first line: held
+      // back in the sandbox, the line would never come and the run would time out.
+      const signals = mkdtempSync(join(tmpdir(), 'pyward-stream-'))
+      chmodSync(signals, 0o755)
+      const streaming = await Sandbox.create({ mounts: [{ hostPath: signals }] })
+      try {
+        const seen: string[] = []
+        const result = await streaming.run(
+          [
+            'import os, sys, time',
+            'for i in range(50): print("noise", i)',
+            'print("ready")',
+            'print("to stderr", file=sys.stderr)',
+            `while not os.path.exists("/mnt/${basename(signals)}/go"): time.sleep(0.02)`,
+            'print("done")',
+          ].join('\n'),
+          {
+            timeoutMs: 10_000,
+            onStdout: (text) => {
+              seen.push(text)
+              if (seen.join('').includes('ready\n')) writeFileSync(join(signals, 'go'), '')
+            },
+          },
+        )
+        assert.equal(result.status, 'ok', result.stderr)
+        assert.match(result.stdout, /noise 49\nready\ndone\n$/)
+        assert.equal(result.stderr, 'to stderr\n')
+      } finally {
+        await streaming.close()
+      }
     })
 
     await t.test('a throwing output callback fails the call, not the sandbox', async () => {

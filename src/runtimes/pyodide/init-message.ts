@@ -11,12 +11,13 @@ import { PROTOCOL_VERSION } from '../../protocol/version.js'
 
 /**
  * `mountPaths`: where the sandbox's Node finds each mount's host path, in policy order;
- * `snapshot`: how its interpreter starts.
+ * `snapshot`: how its interpreter starts; `warmUp`: whether to optimise it before the first run.
  */
 export function buildInitMessage(
   policy: ResolvedPolicy,
   mountPaths: readonly string[],
   snapshot: SnapshotStart,
+  warmUp: boolean,
 ): InitMessage {
   return {
     type: 'init',
@@ -37,5 +38,6 @@ export function buildInitMessage(
     })),
     recursionLimit: policy.recursionLimit,
     snapshot,
+    warmUp,
   }
 }

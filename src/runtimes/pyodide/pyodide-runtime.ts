@@ -7,5 +7,5 @@ import type { Runtime } from '../runtime.js'
 import { PyodideSession } from './pyodide-session.js'
 
 export const pyodideRuntime: Runtime = {
-  start: (policy) => PyodideSession.start(policy),
+  start: (policy, options) => PyodideSession.start(policy, options),
 }

@@ -16,7 +16,13 @@ import type { ResolvedPolicy } from '../../policy/resolve-policy.js'
 import type { FileEntry } from '../../protocol/messages.js'
 import { boundOutcome } from '../bound-outcome.js'
 import { OutputCapture } from '../output-capture.js'
-import type { IsolationLayer, RunReport, RunRequestOptions, RuntimeSession } from '../runtime.js'
+import type {
+  IsolationLayer,
+  RunReport,
+  RunRequestOptions,
+  RuntimeSession,
+  StartOptions,
+} from '../runtime.js'
 import type { Breach } from './resource-watch.js'
 import {
   type BreachHandler,
@@ -54,7 +60,7 @@ export class PyodideSession implements RuntimeSession {
   }
 
   /** Starts the process, sends the policy, and waits until the interpreter is ready. */
-  static async start(policy: ResolvedPolicy): Promise<PyodideSession> {
+  static async start(policy: ResolvedPolicy, options: StartOptions = {}): Promise<PyodideSession> {
     const session = new PyodideSession(policy)
     const onBreach: BreachHandler = (breach, connection) => session.#onBreach(breach, connection)
     // The host's probe (its first time: ~50-100 ms of processes) runs while the snapshot is
@@ -62,7 +68,8 @@ export class PyodideSession implements RuntimeSession {
     if (policy.isolation !== 'none') void detectHostSupport()
     try {
       const from = await chooseStart(policy)
-      session.#connection = await SandboxConnection.open(policy, onBreach, from).catch(
+      const warmUp = options.warmUp ?? false
+      session.#connection = await SandboxConnection.open(policy, onBreach, from, warmUp).catch(
         (error: unknown) => {
           if (from.kind !== 'restore' || error instanceof SandboxError) throw error
           // A snapshot the host verified that still does not restore is Pyodide's bug, not the
@@ -71,7 +78,7 @@ export class PyodideSession implements RuntimeSession {
             `pyward could not start a sandbox from its snapshot (${(error as Error).message}); started it cold.`,
             { code: 'PYWARD_SNAPSHOT' },
           )
-          return SandboxConnection.open(policy, onBreach)
+          return SandboxConnection.open(policy, onBreach, { kind: 'cold' }, warmUp)
         },
       )
     } catch (cause) {

@@ -43,7 +43,7 @@ import {
 } from './guest-command.js'
 import { GuestProcess, type ProcessExit } from './guest-process.js'
 import { buildInitMessage } from './init-message.js'
-import { type Breach, ResourceWatch } from './resource-watch.js'
+import { type Breach, ResourceWatch, STARTUP_IDLE_CPU_ALLOWANCE_MS } from './resource-watch.js'
 import { locateRuntimeFiles } from './runtime-files.js'
 
 /** A sandbox that is not ready by then is killed (a cold Pyodide start takes ~2 s here). */
@@ -167,8 +167,9 @@ export class SandboxConnection {
     policy: ResolvedPolicy,
     onBreach: BreachHandler,
     from: StartFrom = { kind: 'cold' },
+    warmUp = false,
   ): Promise<SandboxConnection> {
-    const { connection } = await SandboxConnection.#start(policy, onBreach, from)
+    const { connection } = await SandboxConnection.#start(policy, onBreach, from, warmUp)
     return connection
   }
 
@@ -180,10 +181,12 @@ export class SandboxConnection {
   static async makeSnapshot(policy: ResolvedPolicy, preload: string[]): Promise<Uint8Array> {
     const onBreach: BreachHandler = (breach, connection) =>
       void connection.kill(`the snapshot build passed a limit (${breach.kind})`)
-    const { connection, snapshot } = await SandboxConnection.#start(policy, onBreach, {
-      kind: 'make',
-      preload,
-    })
+    const { connection, snapshot } = await SandboxConnection.#start(
+      policy,
+      onBreach,
+      { kind: 'make', preload },
+      false,
+    )
     await connection.kill('it sent its snapshot')
     if (snapshot === null) throw new Error('the sandbox sent no snapshot')
     return snapshot
@@ -193,6 +196,7 @@ export class SandboxConnection {
     policy: ResolvedPolicy,
     onBreach: BreachHandler,
     from: StartFrom,
+    warmUp: boolean,
   ): Promise<{ connection: SandboxConnection; snapshot: Uint8Array | null }> {
     const options: GuestCommandOptions = {
       files: locateRuntimeFiles(),
@@ -221,7 +225,7 @@ export class SandboxConnection {
     const connection = new SandboxConnection(plan, policy, onBreach)
     try {
       const snapshot = await connection.#handshake(
-        buildInitMessage(policy, layout.mountPaths, start),
+        buildInitMessage(policy, layout.mountPaths, start, warmUp),
       )
       return { connection, snapshot }
     } catch (error) {
@@ -308,7 +312,7 @@ export class SandboxConnection {
       this.#hello = null
       this.#channel.limitMessages(SMALL_MESSAGE)
     }
-    this.#watch.idle()
+    this.#watch.idle(STARTUP_IDLE_CPU_ALLOWANCE_MS)
     return snapshot
   }
 

@@ -65,7 +65,11 @@ denyChildProcesses()
 const host = new HostReader()
 const init = readInit(host)
 const memory = installMemoryCap(init.memoryCapBytes)
-const clock = createInterruptClock(() => memory.overCap(), hostIsGone)
+const clock = createInterruptClock(
+  () => memory.overCap(),
+  hostIsGone,
+  () => io.flushIfDue(),
+)
 const io = createRunIo(init.maxOutputBytes, clock)
 
 let pyodide: PyodideAPI
@@ -191,6 +195,7 @@ function loadDriver(py: PyodideAPI): Driver {
     init.maxValueBytes,
   )
   configure.destroy()
+  if (init.warmUp) module.warm_up()
   // Kept for the life of the sandbox: attributes got from a proxy die with it.
   return { start: module.start, call: module.call, interrupt_async: module.interrupt_async }
 }
