@@ -16,6 +16,7 @@ import type { HostRequest, InitMessage, Outcome } from '../../../protocol/messag
 import { PROTOCOL_VERSION } from '../../../protocol/version.js'
 import type { EmscriptenFs, ErrnoCodes } from './emscripten-fs.js'
 import { installFileQuota } from './file-quota.js'
+import { garbageCollector } from './garbage-collector.js'
 import {
   blockWebSocketPackage,
   denyChildProcesses,
@@ -46,6 +47,7 @@ interface Driver {
 /** A Python asyncio Task as Pyodide hands it to JavaScript: awaitable, to be destroyed after. */
 type PyTask = PromiseLike<string> & { destroy(): void }
 
+const collectGarbage = garbageCollector()
 const pyodideDir = process.argv[2]
 if (!pyodideDir) throw new Error('usage: main.js <pyodide dir>')
 const hostIsGone = watchHost()
@@ -195,7 +197,12 @@ function loadDriver(py: PyodideAPI): Driver {
     init.maxValueBytes,
   )
   configure.destroy()
-  if (init.warmUp) module.warm_up()
+  if (init.warmUp) {
+    module.warm_up()
+    // A pooled sandbox idles before its run: what starting it left behind (the snapshot's copy,
+    // Pyodide's loading buffers) goes back to the OS now rather than at some later collection.
+    collectGarbage()
+  }
   // Kept for the life of the sandbox: attributes got from a proxy die with it.
   return { start: module.start, call: module.call, interrupt_async: module.interrupt_async }
 }

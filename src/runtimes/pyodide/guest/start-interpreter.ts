@@ -47,7 +47,7 @@ export async function startInterpreter(
   }
   switch (start.kind) {
     case 'cold':
-      return loadPyodide(options)
+      return releaseLoadingBuffers(await loadPyodide(options))
     case 'make':
       return loadPyodide({ ...options, _makeSnapshot: true })
     case 'restore': {
@@ -57,9 +57,24 @@ export async function startInterpreter(
       )
       // Pyodide puts the working directory first on sys.path at every load, the build's too.
       pyodide.runPython("import sys\nif sys.path[:2] == ['', '']: del sys.path[0]")
-      return pyodide
+      return releaseLoadingBuffers(pyodide)
     }
   }
+}
+
+/**
+ * Pyodide keeps what it loaded from after it is done with it: its options (with the snapshot it
+ * copied into the heap) and the function that instantiated the WebAssembly (with the binary it
+ * read). Dropping both let a collection return ~30 MB to the OS (measured: 189 -> 160 MB RSS).
+ */
+function releaseLoadingBuffers(pyodide: PyodideAPI): PyodideAPI {
+  const internals = pyodide as unknown as {
+    _api?: { config?: Record<string, unknown> }
+    _module?: Record<string, unknown>
+  }
+  if (internals._api?.config) delete internals._api.config._loadSnapshot
+  if (internals._module) delete internals._module.instantiateWasm
+  return pyodide
 }
 
 /** The module pyward's driver (driver.py) is loaded as. */
