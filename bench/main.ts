@@ -1,12 +1,36 @@
 /**
- * `npm run bench [-- --json] [-- --runs N]`: pyward's speed figures, each against its comparison
- * measured in the same run. Never asserted in tests: the machines are small and noisy.
+ * `npm run bench [-- --json] [-- --runs N] [-- --overhead]`: pyward's speed and memory figures,
+ * each against its comparison measured in the same run, printed as one markdown table
+ * (bench/report-table.ts) or, with `--json`, everything measured. Targets are printed next to the
+ * figures, never asserted: the machines are small and noisy.
+ *
+ * Sections: the bare pieces (baselines.ts), the cold one-shot (cold-start.ts), the warm paths and
+ * the pool (pool.ts), an idle sandbox's memory (idle-memory.ts; pooled, and from
+ * Sandbox.create()) and the CPU suite (cpu-suite.ts). `--overhead` adds what the OS confinement
+ * costs at start (isolation-overhead.ts: strict against none, interleaved); it is slow, so it is
+ * off by default. A section that fails is reported (stderr, the table, `failures` in the JSON)
+ * and the others still run. Progress goes to stderr.
  */
-import { checkIsolation } from '../src/index.js'
+import { readFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { checkIsolation, Sandbox } from '../src/index.js'
+import { measureBaselines } from './baselines.ts'
+import { measureColdStart } from './cold-start.ts'
+import { measureCpuSuite } from './cpu-suite.ts'
+import { findHostPython } from './host-python.ts'
+import { measureIdleMemory } from './idle-memory.ts'
 import { measureIsolationOverhead } from './isolation-overhead.ts'
+import {
+  measurePoolOneShot,
+  measurePoolThroughput,
+  measureWarmRoundTrip,
+  startIdlePool,
+} from './pool.ts'
+import { type Figures, TABLE_HEADER, tableRows } from './report-table.ts'
 
 const args = process.argv.slice(2)
 const json = args.includes('--json')
+const withOverhead = args.includes('--overhead')
 const runsAt = args.indexOf('--runs')
 const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 8
 if (!Number.isInteger(runs) || runs < 1) {
@@ -14,34 +38,84 @@ if (!Number.isInteger(runs) || runs < 1) {
   process.exit(2)
 }
 
-const layers = await checkIsolation()
-const missing = layers.filter((layer) => !layer.ok)
-if (missing.length > 0) {
-  process.stderr.write(
-    `bench: the confinement overhead needs every OS layer; missing: ${missing.map((l) => `${l.layer} (${l.detail})`).join(', ')}\n`,
-  )
-  process.exit(1)
+const failures: Record<string, string> = {}
+
+/** Runs one section; a failure is kept and reported, and the bench goes on. */
+async function step<T>(name: string, measure: () => Promise<T>): Promise<T | null> {
+  process.stderr.write(`bench: ${name}…\n`)
+  try {
+    return await measure()
+  } catch (error) {
+    failures[name] = error instanceof Error ? (error.stack ?? error.message) : String(error)
+    process.stderr.write(`bench: ${name} failed: ${failures[name]}\n`)
+    return null
+  }
 }
-const overhead = await measureIsolationOverhead(runs)
-const machine = `${process.platform} ${process.arch}, Node ${process.version}, ${(await import('node:os')).cpus().length} cores`
+
+const layers = await checkIsolation()
+if (withOverhead) {
+  const missing = layers.filter((layer) => !layer.ok)
+  if (missing.length > 0) {
+    process.stderr.write(
+      `bench: the confinement overhead needs every OS layer; missing: ${missing.map((l) => `${l.layer} (${l.detail})`).join(', ')}\n`,
+    )
+    process.exit(1)
+  }
+}
+
+const python = findHostPython()
+const pyodideLock = readFileSync(
+  new URL('../node_modules/pyodide/pyodide-lock.json', import.meta.url),
+  'utf8',
+)
+const machine = {
+  platform: `${process.platform} ${process.arch}`,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  node: process.version,
+  python3: python.version,
+  pyodidePython: (JSON.parse(pyodideLock) as { info: { python: string } }).info.python,
+}
+
+const figures: Figures = {
+  baselines: await step('baselines (node, loadPyodide, python3)', () => measureBaselines(runs)),
+  coldStart: await step('cold one-shot', () => measureColdStart(runs)),
+  warmRoundTrip: await step('warm round trip', () => measureWarmRoundTrip(200)),
+  poolOneShot: await step('pool one-shot', () => measurePoolOneShot(Math.max(runs, 10))),
+  throughput: await step('pool throughput, no warm-up (10 s)', () =>
+    measurePoolThroughput(10_000, 2, false),
+  ),
+  throughputWarm: await step('pool throughput, warm-up (10 s)', () =>
+    measurePoolThroughput(10_000, 2, true),
+  ),
+  idlePooled: await step('idle memory (pooled sandbox)', () => measureIdleMemory(startIdlePool)),
+  idleCreated: await step('idle memory (Sandbox.create())', () =>
+    measureIdleMemory(async () => {
+      const sandbox = await Sandbox.create()
+      return () => sandbox.close()
+    }),
+  ),
+  cpuSuite: await step('CPU suite', () => measureCpuSuite()),
+  overhead: withOverhead
+    ? await step('isolation overhead', () => measureIsolationOverhead(runs))
+    : null,
+}
+const isolation = figures.coldStart?.isolation ?? []
 
 if (json) {
-  process.stdout.write(
-    `${JSON.stringify({ machine, layers, isolationOverhead: overhead }, null, 2)}\n`,
-  )
+  const { overhead: isolationOverhead, ...measured } = figures
+  const report = { machine, runs, layers, isolation, ...measured, isolationOverhead, failures }
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
 } else {
   const lines = [
-    `pyward bench — ${machine}`,
-    `layers: ${layers.map((layer) => layer.layer).join(', ')} (strict) against none`,
+    `pyward bench — ${machine.platform}, ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, python3 ${machine.python3} (Pyodide's Python ${machine.pyodidePython}); ${runs} runs`,
+    `isolation active: ${isolation.length > 0 ? isolation.join(', ') : 'unknown (the cold one-shot failed)'}`,
     '',
-    '| measure | none p50 / p95 | strict p50 / p95 | strict ÷ none (p50) | n |',
-    '|---|---|---|---|---|',
-    ...overhead.map(
-      (row) =>
-        `| ${row.name} | ${row.none.p50} / ${row.none.p95} | ${row.strict.p50} / ${row.strict.p95} | ${row.ratio}× | ${row.none.n} |`,
-    ),
+    ...TABLE_HEADER,
+    ...tableRows(figures),
     '',
-    'Target: a confined cold start costs at most 1.10× an unconfined one.',
+    'CPU suite: each workload timed inside Python, best of 3 after a warm-up, in the first run of a fresh sandbox started as a pool starts them; ratio is that ÷ python3, and in brackets ÷ a plain Pyodide without pyward (pyward’s own share).',
   ]
   process.stdout.write(`${lines.join('\n')}\n`)
 }
+if (Object.keys(failures).length > 0) process.exitCode = 1

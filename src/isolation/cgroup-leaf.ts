@@ -36,8 +36,12 @@ interface LeafDirs {
   cpu: string | null
 }
 
-const REMOVE_ATTEMPTS = 40
-const REMOVE_RETRY_MS = 25
+/**
+ * Retries of a leaf's removal: quick at first (the last process is usually reaped within a few
+ * milliseconds of its parent seeing it exit, and a one-shot run waits for this), then every 25 ms,
+ * about a second in all.
+ */
+const REMOVE_RETRY_MS = [1, 2, 4, 8, 16, ...Array<number>(38).fill(25)]
 const LEAF_PREFIX = 'pyward-'
 /** An empty leaf this old was left by a host that was killed before it could remove it. */
 const STALE_LEAF_MS = 60_000
@@ -150,9 +154,11 @@ export class CgroupLeaf {
    * process may take a moment to be fully reaped after its parent saw it exit).
    */
   async remove(): Promise<void> {
-    for (let attempt = 0; attempt < REMOVE_ATTEMPTS && !this.removeSync(); attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, REMOVE_RETRY_MS))
+    for (const delay of REMOVE_RETRY_MS) {
+      if (this.removeSync()) return
+      await new Promise((resolve) => setTimeout(resolve, delay))
     }
+    this.removeSync()
   }
 
   /** One attempt; true when nothing is left. */

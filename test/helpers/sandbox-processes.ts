@@ -25,6 +25,17 @@ export const HAS_PROC = (() => {
  */
 export function findSandboxPids(): number[] {
   const node = basename(realpathSync(process.execPath))
+  return listDescendants(process.pid).filter((pid) => {
+    try {
+      return basename(readlinkSync(`/proc/${pid}/exe`)) === node
+    } catch {
+      return false
+    }
+  })
+}
+
+/** Pids of every live process under `rootPid`, by the parent field of /proc/<pid>/stat. */
+export function listDescendants(rootPid: number): number[] {
   const parents = new Map<number, number>()
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue
@@ -37,17 +48,11 @@ export function findSandboxPids(): number[] {
   }
   const descends = (pid: number): boolean => {
     for (let parent = parents.get(pid); parent !== undefined; parent = parents.get(parent)) {
-      if (parent === process.pid) return true
+      if (parent === rootPid) return true
     }
     return false
   }
-  return [...parents.keys()].filter((pid) => {
-    try {
-      return descends(pid) && basename(readlinkSync(`/proc/${pid}/exe`)) === node
-    } catch {
-      return false
-    }
-  })
+  return [...parents.keys()].filter(descends)
 }
 
 /** A line of /proc/<pid>/limits, e.g. "Max core file size", as [soft, hard]. */

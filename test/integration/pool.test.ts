@@ -77,7 +77,7 @@ describe('warm pool', { timeout: TEST_TIMEOUT_MS * 4 }, () => {
   it('refills in the background and reports callers that waited', {
     timeout: TEST_TIMEOUT_MS,
   }, async () => {
-    await using pool = createPool({ size: 1 })
+    await using pool = createPool({ size: 1, warmUp: false })
     const [first, second] = await Promise.all([pool.run('1'), pool.run('2')])
     assert.equal(first?.value, 1)
     assert.equal(second?.value, 2)
@@ -106,6 +106,10 @@ describe('warm pool', { timeout: TEST_TIMEOUT_MS * 4 }, () => {
         (error: SandboxError) => error.code === 'INVALID_OPTIONS' && /size/.test(error.message),
       )
     }
+    assert.throws(
+      () => createPool({ warmUp: 'yes' as unknown as boolean }),
+      (error: SandboxError) => error.code === 'INVALID_OPTIONS' && /warmUp/.test(error.message),
+    )
     assert.throws(
       () => createPool({ policy: { memoryMb: 1 } }),
       (error: SandboxError) => error.code === 'INVALID_OPTIONS' && /memoryMb/.test(error.message),

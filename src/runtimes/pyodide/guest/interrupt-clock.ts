@@ -1,9 +1,9 @@
 /**
- * The soft half of every limit. CPython in Pyodide polls `Py_EmscriptenSignalBuffer[0]` every few
- * dozen eval-loop ticks and runs the SIGINT handler when it reads 2. Pyodide expects a
- * SharedArrayBuffer written by another thread, but the poll is a plain property read, so an object
- * with a getter lets this single thread decide on its own clock, with no worker (which the
- * sandbox's permission model forbids anyway).
+ * The soft half of every limit. CPython in Pyodide polls for signals every few dozen eval-loop
+ * ticks and runs the SIGINT handler when the poll answers 2. Pyodide expects a SharedArrayBuffer
+ * written by another thread; here the poll itself ({@link InterruptClock.poll}, which replaces
+ * Pyodide's poll import: see start-interpreter.ts) decides on this single thread's own clock, with
+ * no worker (which the sandbox's permission model forbids anyway).
  *
  * The interrupt fires at the deadline and again every {@link REFIRE_MS} while the code keeps
  * running (code that swallows the exception gets it again), and only while a run is armed, so it
@@ -24,7 +24,9 @@ export const REFIRE_MS = 100
 const POLLS_PER_LOOK = 32
 
 export interface InterruptClock {
-  /** The object to hand to `pyodide.setInterruptBuffer`. */
+  /** CPython's signal poll: the signal to deliver now (SIGINT), or 0. */
+  poll(): number
+  /** The object to hand to `pyodide.setInterruptBuffer` (its element 0 is a poll). */
   readonly buffer: ArrayLike<number>
   /** Interrupts once `timeoutMs` from now have passed (and again every REFIRE_MS after). */
   arm(timeoutMs: number): void
@@ -47,24 +49,28 @@ export function createInterruptClock(
   let deadline = Number.POSITIVE_INFINITY
   let quietUntil = 0
   let pollsToLook = 0
+  const poll = (): number => {
+    if (!armed) return 0
+    onEachPoll()
+    if (--pollsToLook > 0) return 0
+    pollsToLook = POLLS_PER_LOOK
+    onPoll()
+    const now = performance.now()
+    if (now < quietUntil || (now < deadline && !mustStop())) return 0
+    quietUntil = now + REFIRE_MS
+    return SIGINT
+  }
   const buffer = {
     length: 1,
     get 0() {
-      if (!armed) return 0
-      onEachPoll()
-      if (--pollsToLook > 0) return 0
-      pollsToLook = POLLS_PER_LOOK
-      onPoll()
-      const now = performance.now()
-      if (now < quietUntil || (now < deadline && !mustStop())) return 0
-      quietUntil = now + REFIRE_MS
-      return SIGINT
+      return poll()
     },
     set 0(_value: number) {
-      // Pyodide writes 0 after reading; the getter already re-armed the clock.
+      // Pyodide writes 0 after reading; the poll already re-armed the clock.
     },
   }
   return {
+    poll,
     buffer,
     arm(timeoutMs) {
       armed = true

@@ -14,6 +14,7 @@ import { constants as osConstants } from 'node:os'
 import type { PyodideAPI } from 'pyodide'
 import type { HostRequest, InitMessage, Outcome } from '../../../protocol/messages.js'
 import { PROTOCOL_VERSION } from '../../../protocol/version.js'
+import { awaitQuiet } from './await-quiet.js'
 import type { EmscriptenFs, ErrnoCodes } from './emscripten-fs.js'
 import { installFileQuota } from './file-quota.js'
 import { garbageCollector } from './garbage-collector.js'
@@ -77,7 +78,7 @@ const io = createRunIo(init.maxOutputBytes, clock)
 let pyodide: PyodideAPI
 let driver: Driver
 try {
-  pyodide = await startInterpreter(pyodideDir, init.snapshot)
+  pyodide = await startInterpreter(pyodideDir, init.snapshot, clock.poll)
   if (init.snapshot.kind === 'make') {
     const snapshot = makeSnapshot(pyodide, init.snapshot.preload, readDriverSource())
     sendMessage({
@@ -202,6 +203,7 @@ function loadDriver(py: PyodideAPI): Driver {
     // A pooled sandbox idles before its run: what starting it left behind (the snapshot's copy,
     // Pyodide's loading buffers) goes back to the OS now rather than at some later collection.
     collectGarbage()
+    awaitQuiet()
   }
   // Kept for the life of the sandbox: attributes got from a proxy die with it.
   return { start: module.start, call: module.call, interrupt_async: module.interrupt_async }

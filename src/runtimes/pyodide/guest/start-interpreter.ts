@@ -34,6 +34,7 @@ const EXECUTABLE = 'python'
 export async function startInterpreter(
   pyodideDir: string,
   start: SnapshotStart,
+  pollSignals: () => number,
 ): Promise<PyodideAPI> {
   const { loadPyodide } = (await import(
     pathToFileURL(join(pyodideDir, 'pyodide.mjs')).href
@@ -47,13 +48,16 @@ export async function startInterpreter(
   }
   switch (start.kind) {
     case 'cold':
-      return releaseLoadingBuffers(await loadPyodide(options))
+      return releaseLoadingBuffers(
+        await withInstantiateHook({ pollSignals, memoryBytes: 0 }, () => loadPyodide(options)),
+      )
     case 'make':
       return loadPyodide({ ...options, _makeSnapshot: true })
     case 'restore': {
       const snapshot = readFileSync(start.path)
-      const pyodide = await withMemoryFor(snapshot.byteLength, () =>
-        loadPyodide({ ...options, _loadSnapshot: snapshot }),
+      const pyodide = await withInstantiateHook(
+        { pollSignals, memoryBytes: snapshot.byteLength },
+        () => loadPyodide({ ...options, _loadSnapshot: snapshot }),
       )
       // Pyodide puts the working directory first on sys.path at every load, the build's too.
       pyodide.runPython("import sys\nif sys.path[:2] == ['', '']: del sys.path[0]")
@@ -119,35 +123,62 @@ export function makeSnapshot(
   return (pyodide as unknown as { makeMemorySnapshot(): Uint8Array }).makeMemorySnapshot()
 }
 
+/** The WebAssembly import CPython calls to poll for signals (Python's eval loop, many times a second). */
+const SIGNAL_POLL_IMPORT = '_Py_CheckEmscriptenSignals_Helper'
+
 /**
- * Pyodide (314.0.7) fails to restore a snapshot larger than its initial 30 MiB heap ("offset is
- * out of bounds", pyodide issue 6254): the workaround is to grow the fresh instance's memory to
- * the snapshot's size before Pyodide copies the snapshot in. WebAssembly.instantiate is wrapped
- * only while this load runs, and the growth goes through the memory cap like any other.
+ * Hooks Pyodide's WebAssembly instantiation, only while it loads, for two things:
+ *
+ * - The signal poll: Pyodide answers CPython's poll with a JavaScript function that looks up its
+ *   interrupt buffer on the module object, reads and clears it in a try block: as a getter (how
+ *   pyward's clock decides on its own, without a second thread), it made loop-heavy code nearly
+ *   twice as slow. The import is replaced by `pollSignals`, a plain function that returns the
+ *   signal (2 for SIGINT) or 0. Not finding the import is an error: a sandbox whose soft interrupt
+ *   silently did nothing would only ever be stopped by the host's kill.
+ * - Memory for a snapshot: Pyodide (314.0.7) fails to restore one larger than its initial 30 MiB
+ *   heap ("offset is out of bounds", pyodide issue 6254); the workaround is to grow the fresh
+ *   instance's memory to the snapshot's size before Pyodide copies the snapshot in (the growth
+ *   goes through the memory cap like any other).
  */
-async function withMemoryFor<T>(bytes: number, load: () => Promise<T>): Promise<T> {
+async function withInstantiateHook<T>(
+  hook: { pollSignals: () => number; memoryBytes: number },
+  load: () => Promise<T>,
+): Promise<T> {
   const wasm = (
     globalThis as unknown as {
       WebAssembly: {
-        instantiate(...args: unknown[]): Promise<unknown>
+        instantiate(source: unknown, imports?: Record<string, unknown>): Promise<unknown>
         Memory: new (...args: never[]) => { buffer: ArrayBuffer; grow(pages: number): number }
       }
     }
   ).WebAssembly
   const instantiate = wasm.instantiate
-  wasm.instantiate = async function (this: unknown, ...args: unknown[]) {
-    const result = (await instantiate.apply(this, args)) as {
+  let pollHooked = false
+  wasm.instantiate = async function (
+    this: unknown,
+    source: unknown,
+    imports?: Record<string, unknown>,
+  ) {
+    const env = imports?.env as Record<string, unknown> | undefined
+    if (env && typeof env[SIGNAL_POLL_IMPORT] === 'function') {
+      imports = { ...imports, env: { ...env, [SIGNAL_POLL_IMPORT]: hook.pollSignals } }
+      pollHooked = true
+    }
+    const result = (await instantiate.call(this, source, imports)) as {
       instance?: { exports?: Record<string, unknown> }
       exports?: Record<string, unknown>
     }
     const memory = (result.instance ?? result).exports?.memory
-    if (memory instanceof wasm.Memory && memory.buffer.byteLength < bytes) {
-      memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / WASM_PAGE_BYTES))
+    if (memory instanceof wasm.Memory && memory.buffer.byteLength < hook.memoryBytes) {
+      memory.grow(Math.ceil((hook.memoryBytes - memory.buffer.byteLength) / WASM_PAGE_BYTES))
     }
     return result
   }
   try {
-    return await load()
+    const loaded = await load()
+    if (!pollHooked)
+      throw new Error(`Pyodide no longer imports ${SIGNAL_POLL_IMPORT}: pyward cannot interrupt it`)
+    return loaded
   } finally {
     wasm.instantiate = instantiate
   }
