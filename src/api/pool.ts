@@ -10,10 +10,14 @@
  */
 import { SandboxError } from '../errors.js'
 import { DEFAULT_POOL_SIZE, MAX_POOL_SIZE } from '../policy/limits.js'
+import { parseOptions } from '../policy/option-issues.js'
 import { resolvePolicy } from '../policy/resolve-policy.js'
+import { runSettingsSchema } from '../policy/schema.js'
 import type { SandboxOptions, SandboxRunOptions } from './options.js'
 import type { RunResult } from './run-result.js'
 import { Sandbox, START } from './sandbox.js'
+
+const POOL_OPTIONS = new Set(['size', 'policy', 'warmUp'])
 
 /** After a sandbox fails to start, the next attempt waits this long, doubling up to the maximum. */
 const FIRST_RETRY_MS = 500
@@ -85,6 +89,13 @@ export class SandboxPool implements AsyncDisposable {
 
   /** Validates the options and starts filling the pool. @throws InvalidOptionsError */
   constructor(options: PoolOptions = {}) {
+    const unknown = Object.keys(options ?? {}).filter((key) => !POOL_OPTIONS.has(key))
+    if (unknown.length > 0) {
+      throw new SandboxError(
+        'INVALID_OPTIONS',
+        `Invalid options: createPool takes size, policy and warmUp, not ${unknown.join(', ')}. Put the sandboxes' policy in policy: { ... }.`,
+      )
+    }
     const size = options.size ?? DEFAULT_POOL_SIZE
     if (!Number.isInteger(size) || size < 1 || size > MAX_POOL_SIZE) {
       throw new SandboxError(
@@ -101,7 +112,8 @@ export class SandboxPool implements AsyncDisposable {
     // Bad policy options fail here, once, not in every background start.
     resolvePolicy(options.policy ?? {})
     this.size = size
-    this.#policy = { ...options.policy }
+    // A copy: what the caller changes later does not change the pool's later sandboxes.
+    this.#policy = structuredClone(options.policy ?? {})
     this.#warmUp = options.warmUp ?? true
     this.#refill()
   }
@@ -122,6 +134,12 @@ export class SandboxPool implements AsyncDisposable {
    * @throws SandboxError `SANDBOX_CLOSED` after close(); the start error if no sandbox can start.
    */
   async run(code: string, options: SandboxRunOptions = {}): Promise<RunResult> {
+    // Bad arguments fail before a started sandbox is spent on them.
+    if (typeof code !== 'string') {
+      throw new SandboxError('INVALID_OPTIONS', 'Invalid code: must be a string of Python source.')
+    }
+    const { onStdout: _out, onStderr: _err, signal: _signal, ...settings } = options
+    parseOptions(runSettingsSchema, settings)
     const sandbox = await this.#take()
     this.#running += 1
     try {

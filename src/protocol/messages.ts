@@ -44,8 +44,11 @@ export interface InitMessage {
 
 export type SnapshotStart =
   | { kind: 'cold' }
-  /** `path`: the snapshot file as the sandbox's Node sees it; the host verified its content. */
-  | { kind: 'restore'; path: string }
+  /**
+   * `path`: the snapshot file as the sandbox's Node sees it; the sandbox restores it only if the
+   * bytes it read hash to `sha256`, recorded by the host when it stored the snapshot.
+   */
+  | { kind: 'restore'; path: string; sha256: string }
   /** Load Pyodide, import `preload`, and send the interpreter's memory as a `snapshot` message. */
   | { kind: 'make'; preload: string[] }
 
@@ -151,7 +154,14 @@ export const sandboxMessageSchema = z.discriminatedUnion('type', [
       pyodideVersion: z.string().max(200),
     })
     .strict(),
-  z.object({ type: z.literal('startFailed'), message: text }).strict(),
+  z
+    .object({
+      type: z.literal('startFailed'),
+      message: text,
+      /** Set when loading the interpreter itself failed, as opposed to setting the sandbox up. */
+      loading: z.boolean().optional(),
+    })
+    .strict(),
   z
     .object({
       type: z.literal('snapshot'),

@@ -31,6 +31,29 @@ describe('time limit', () => {
     assert.equal((await sandbox.run('kept')).value, 'state')
   })
 
+  it('stops code that polls rarely (long C calls) with the soft interrupt too', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async (t) => {
+    // Each iteration is milliseconds of C, so CPython polls for signals rarely: a clock that
+    // looked only every few dozen polls would see the deadline too late, and the host would kill
+    // the sandbox instead (the session lost, the except and finally blocks never run).
+    const sandbox = await openSandbox(t, { timeoutMs })
+    const result = await sandbox.run(
+      [
+        'import hashlib',
+        'data = bytes(2_000_000)',
+        'try:',
+        '    while True: hashlib.sha256(data).digest()',
+        'finally:',
+        '    print("cleaned up")',
+      ].join('\n'),
+    )
+    assert.equal(result.status, 'timeout')
+    assert.equal(result.stdout, 'cleaned up\n')
+    assert.equal(sandbox.closed, false, sandbox.closedReason ?? '')
+    assert.equal((await sandbox.run('1 + 1')).value, 2)
+  })
+
   const uninterruptible: [string, string][] = [
     ['a loop that swallows BaseException', 'swallow-interrupts.py'],
     ['a long sleep', 'sleep-forever.py'],

@@ -74,6 +74,21 @@ describe('warm pool', { timeout: TEST_TIMEOUT_MS * 4 }, () => {
     )
   })
 
+  it('refuses bad run options before it spends a sandbox on them', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    await using pool = createPool({ size: 1, warmUp: false })
+    await assert.rejects(
+      pool.run('1', { timeout: 5 } as Parameters<typeof pool.run>[1]),
+      (error: SandboxError) => error.code === 'INVALID_OPTIONS' && /timeout/.test(error.message),
+    )
+    await assert.rejects(
+      pool.run(42 as unknown as string),
+      (error: SandboxError) => error.code === 'INVALID_OPTIONS' && /code/.test(error.message),
+    )
+    assert.equal(pool.stats.served, 0)
+  })
+
   it('refills in the background and reports callers that waited', {
     timeout: TEST_TIMEOUT_MS,
   }, async () => {
@@ -106,6 +121,11 @@ describe('warm pool', { timeout: TEST_TIMEOUT_MS * 4 }, () => {
         (error: SandboxError) => error.code === 'INVALID_OPTIONS' && /size/.test(error.message),
       )
     }
+    assert.throws(
+      () => createPool({ size: 1, timeoutMs: 200 } as Parameters<typeof createPool>[0]),
+      (error: SandboxError) =>
+        error.code === 'INVALID_OPTIONS' && /timeoutMs.*policy/.test(error.message),
+    )
     assert.throws(
       () => createPool({ warmUp: 'yes' as unknown as boolean }),
       (error: SandboxError) => error.code === 'INVALID_OPTIONS' && /warmUp/.test(error.message),

@@ -29,8 +29,9 @@ import {
   type Reply,
   type RequestBody,
   SandboxConnection,
+  SandboxStartFailed,
 } from './sandbox-connection.js'
-import { chooseStart } from './snapshot-start.js'
+import { chooseStart, refuseSnapshot } from './snapshot-start.js'
 
 /** Time for the soft interrupt to end a run before the process is killed. */
 const KILL_GRACE_MS = 500
@@ -71,13 +72,12 @@ export class PyodideSession implements RuntimeSession {
       const warmUp = options.warmUp ?? false
       session.#connection = await SandboxConnection.open(policy, onBreach, from, warmUp).catch(
         (error: unknown) => {
-          if (from.kind !== 'restore' || error instanceof SandboxError) throw error
-          // A snapshot the host verified that still does not restore is Pyodide's bug, not the
-          // caller's: the sandbox starts cold, and says so.
-          process.emitWarning(
-            `pyward could not start a sandbox from its snapshot (${(error as Error).message}); started it cold.`,
-            { code: 'PYWARD_SNAPSHOT' },
-          )
+          // Only the sandbox's own report that it could not start from the snapshot (its content
+          // was not the recorded one, or Pyodide could not restore it) is the snapshot's fault.
+          if (from.kind !== 'restore' || !(error instanceof SandboxStartFailed && error.loading)) {
+            throw error
+          }
+          refuseSnapshot(from.file, error.message)
           return SandboxConnection.open(policy, onBreach, { kind: 'cold' }, warmUp)
         },
       )

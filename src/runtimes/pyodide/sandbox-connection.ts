@@ -84,13 +84,25 @@ function replyLimitFor(body: RequestBody, maxValueBytes: number): MessageLimit {
 const SNAPSHOT_MESSAGE: MessageLimit = { bytes: MAX_FRAME_BYTES, tokens: 20 }
 
 /**
- * How the sandbox's interpreter starts: cold; from a snapshot file on the host (verified by the
- * caller: see snapshot-cache.ts); or cold, to make a snapshot and end.
+ * How the sandbox's interpreter starts: cold; from a snapshot file on the host (the sandbox checks
+ * its content against `sha256`: see snapshot-cache.ts); or cold, to make a snapshot and end.
  */
 export type StartFrom =
   | { kind: 'cold' }
-  | { kind: 'restore'; file: string }
+  | { kind: 'restore'; file: string; sha256: string }
   | { kind: 'make'; preload: string[] }
+
+/** The sandbox reported that it could not start (`startFailed`): its own words, from before `hello`. */
+export class SandboxStartFailed extends Error {
+  override name = 'SandboxStartFailed'
+  /** Whether loading the interpreter failed (rather than setting the sandbox up after). */
+  readonly loading: boolean
+
+  constructor(message: string, loading: boolean) {
+    super(message)
+    this.loading = loading
+  }
+}
 
 export type Reply = Exclude<
   SandboxMessage,
@@ -218,7 +230,7 @@ export class SandboxConnection {
     const layout = plan.confined ? sandboxLayout(options).layout : hostLayout(options)
     const start: SnapshotStart =
       from.kind === 'restore'
-        ? { kind: 'restore', path: layout.snapshotPath as string }
+        ? { kind: 'restore', path: layout.snapshotPath as string, sha256: from.sha256 }
         : from.kind === 'make'
           ? { kind: 'make', preload: from.preload }
           : { kind: 'cold' }
@@ -350,7 +362,7 @@ export class SandboxConnection {
           this.#onViolation('an unexpected startFailed')
           return
         }
-        this.#hello.reject(new Error(message.message))
+        this.#hello.reject(new SandboxStartFailed(message.message, message.loading ?? false))
         return
       case 'outcome':
       case 'file':

@@ -19,18 +19,23 @@ import {
   chmodSync,
   closeSync,
   constants,
+  existsSync,
   fstatSync,
   lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   renameSync,
   type Stats,
   unlinkSync,
   writeFileSync,
 } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
+
+/** The sticky bit: in such a directory only an entry's owner may rename or delete it. */
+const STICKY = 0o1000
 
 /** The environment variable that moves the cache. */
 export const CACHE_DIR_VARIABLE = 'PYWARD_CACHE_DIR'
@@ -39,13 +44,13 @@ export const CACHE_DIR_VARIABLE = 'PYWARD_CACHE_DIR'
 const STALE_MS = 60 * 60 * 1_000
 
 /**
- * The cache directory: $PYWARD_CACHE_DIR, or `.cache/pyward` beside the `pyodide` package (in
- * `node_modules`, where bundlers keep their caches too), which every sandbox can read whenever it
- * can read Pyodide itself.
+ * The cache directory, absolute: $PYWARD_CACHE_DIR (relative to the working directory), or
+ * `.cache/pyward` beside the `pyodide` package (in `node_modules`, where bundlers keep their
+ * caches too), which every sandbox can read whenever it can read Pyodide itself.
  */
 export function snapshotCacheDir(pyodideDir: string, env: NodeJS.ProcessEnv = process.env): string {
   const configured = env[CACHE_DIR_VARIABLE]
-  if (configured) return configured
+  if (configured) return resolve(configured)
   return join(dirname(pyodideDir), '.cache', 'pyward')
 }
 
@@ -65,31 +70,49 @@ export function snapshotKey(parts: SnapshotKeyParts): string {
   return `pyodide-${parts.pyodideVersion.replace(/[^0-9A-Za-z.]/g, '_')}-${digest}`
 }
 
-/** Identities of files whose content was hashed in this process: hashing 30 MiB costs ~35 ms. */
-const verified = new Set<string>()
-
 /**
- * Why the cache directory may not be used (it exists and someone else could change what is in
- * it), or null.
+ * Why the cache directory may not be used, or null: it (once symlinks are resolved) or a directory
+ * above it is not root's or this user's, or the cache directory can be written by others, or a
+ * directory above it can be by others without being sticky. Checked like OpenSSH's StrictModes.
  */
 export function cacheDirProblem(dir: string): string | null {
+  // Not made yet, what matters is the nearest directory that exists, and those above it.
+  let nearest = dir
+  while (!existsSync(nearest) && nearest !== dirname(nearest)) nearest = dirname(nearest)
+  let above: string
   try {
-    const problem = untrusted(lstatSync(dir), 'directory')
-    return problem && `${dir} ${problem}`
+    above = realpathSync(nearest)
+    if (nearest === dir) {
+      const own = untrusted(lstatSync(above), 'directory')
+      if (own) return `${above} ${own}`
+      above = dirname(above)
+    }
+    for (; ; above = dirname(above)) {
+      const stat = lstatSync(above)
+      const problem = untrusted(stat, 'directory', (stat.mode & STICKY) !== 0)
+      if (problem) return `${above}, above the cache, ${problem}`
+      if (above === dirname(above)) return null
+    }
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
     return (error as Error).message
   }
 }
 
+/** A snapshot that may be offered to a sandbox: its file, and the SHA-256 its content must have. */
+export interface SnapshotFile {
+  file: string
+  sha256: string
+}
+
 /**
- * The verified snapshot file of `key` in a directory {@link cacheDirProblem} accepted, or null
- * when there is none (or none that may be trusted: `problem` says why).
+ * The snapshot of `key` in a directory {@link cacheDirProblem} accepted, or null when there is
+ * none (or none that may be trusted: `problem` says why). Its content is checked by the sandbox,
+ * against `sha256`, before it is restored.
  */
 export function findSnapshot(
   dir: string,
   key: string,
-): { file: string } | { file: null; problem: string | null } {
+): SnapshotFile | { file: null; problem: string | null } {
   let pointer: { file?: unknown; sha256?: unknown; bytes?: unknown }
   try {
     pointer = JSON.parse(readTrusted(join(dir, `${key}.json`)).toString('utf8'))
@@ -102,29 +125,16 @@ export function findSnapshot(
     return { file: null, problem: `${join(dir, `${key}.json`)} is not a snapshot record` }
   }
   const file = join(dir, `${sha256}.snapshot`)
-  let descriptor: number
+  let stat: Stats
   try {
-    descriptor = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW)
+    stat = lstatSync(file)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { file: null, problem: null }
     return { file: null, problem: (error as Error).message }
   }
-  try {
-    const stat = fstatSync(descriptor)
-    const problem = untrusted(stat, 'file') ?? (stat.size !== bytes ? 'has the wrong size' : null)
-    if (problem) return { file: null, problem: `${file} ${problem}` }
-    const identity = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`
-    if (!verified.has(identity)) {
-      const content = readFileSync(descriptor)
-      if (createHash('sha256').update(content).digest('hex') !== sha256) {
-        return { file: null, problem: `${file} does not have the content recorded for it` }
-      }
-      verified.add(identity)
-    }
-    return { file }
-  } finally {
-    closeSync(descriptor)
-  }
+  const problem = untrusted(stat, 'file') ?? (stat.size !== bytes ? 'has the wrong size' : null)
+  if (problem) return { file: null, problem: `${file} ${problem}` }
+  return { file, sha256 }
 }
 
 /** Stores a snapshot as `key`'s and returns its file. */
@@ -207,14 +217,17 @@ function readTrusted(path: string): Buffer {
   }
 }
 
-/** Why a cache entry may not be trusted, or null: it must be ours (or root's) and ours alone to change. */
-function untrusted(stat: Stats, kind: 'file' | 'directory'): string | null {
+/**
+ * Why a cache entry may not be trusted, or null: it must be ours (or root's) and ours alone to
+ * change (`sticky`: a directory others may write but not rename or delete our entries in).
+ */
+function untrusted(stat: Stats, kind: 'file' | 'directory', sticky = false): string | null {
   if (kind === 'directory' ? !stat.isDirectory() : !stat.isFile()) return `is not a ${kind}`
   const uid = process.geteuid?.()
   if (uid !== undefined && stat.uid !== uid && stat.uid !== 0) {
     return `belongs to uid ${stat.uid}, not to this user (${uid}) or root`
   }
-  if ((stat.mode & 0o022) !== 0) {
+  if ((stat.mode & 0o022) !== 0 && !sticky) {
     return `is writable by others (mode ${(stat.mode & 0o777).toString(8)})`
   }
   return null

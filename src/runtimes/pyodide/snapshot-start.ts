@@ -62,6 +62,8 @@ const RETRY_BUILD_MS = 10 * 60 * 1_000
 
 /** This process's snapshot key: what it depends on does not change while the process runs. */
 let key: string | undefined
+/** Snapshot files a sandbox could not restore, in this process. */
+const refused = new Set<string>()
 const builds = new Map<string, Promise<void>>()
 const failedBuilds = new Map<string, number>()
 const warned = new Set<string>()
@@ -90,6 +92,8 @@ export async function chooseStart(policy: ResolvedPolicy): Promise<StartFrom> {
   }
   const entry = `${dir}\0${key}`
   let found = findSnapshot(dir, key)
+  // A snapshot a sandbox refused (its content was not the recorded one) is built anew.
+  if (found.file !== null && refused.has(found.file)) found = { file: null, problem: null }
   if (found.file === null) {
     const failedAt = failedBuilds.get(entry)
     if (failedAt !== undefined && Date.now() - failedAt < RETRY_BUILD_MS) return { kind: 'cold' }
@@ -125,7 +129,18 @@ export async function chooseStart(policy: ResolvedPolicy): Promise<StartFrom> {
     )
     return { kind: 'cold' }
   }
-  return { kind: 'restore', file: found.file }
+  return { kind: 'restore', file: found.file, sha256: found.sha256 }
+}
+
+/**
+ * Called when a sandbox could not start from `file` (it said why, before any guest code ran): the
+ * next start builds a new snapshot instead (a rebuild writes a file of another name).
+ */
+export function refuseSnapshot(file: string, reason: string): void {
+  refused.add(file)
+  warnOnce(
+    `pyward could not start a sandbox from its snapshot ${file} (${reason}); it started cold, and the next start builds a new snapshot.`,
+  )
 }
 
 /** One build per key at a time in this process; concurrent starts wait for the same one. */

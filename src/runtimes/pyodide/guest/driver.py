@@ -60,8 +60,6 @@ def configure(env, scratch_dir, recursion_limit, max_value_bytes):
     # sandbox would draw the same "random" numbers. Reseed from os.urandom, fresh in each process.
     # (The str/bytes hash seed is fixed at interpreter start and stays the snapshot's: docs.)
     random.seed()
-    if "tempfile" in sys.modules:
-        sys.modules["tempfile"]._name_sequence = None
     if recursion_limit is not None:
         sys.setrecursionlimit(recursion_limit)
     # The permission model refuses processes anyway; this makes the refusal a clear exception.

@@ -58,8 +58,8 @@ export function sendMessage(message: object, fd = CHANNEL_FD): void {
 /** Sends raw output bytes of one stream to the host. */
 export function sendOutput(stream: 'stdout' | 'stderr', bytes: Uint8Array, fd = CHANNEL_FD): void {
   const kind = stream === 'stdout' ? FRAME_KIND.stdout : FRAME_KIND.stderr
-  writeAll(fd, encodeFrameHeader(kind, bytes.byteLength))
-  writeAll(fd, bytes)
+  // One system call per frame: Pyodide writes a line at a time.
+  writeAll(fd, Buffer.concat([encodeFrameHeader(kind, bytes.byteLength), bytes]))
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {

@@ -15,13 +15,16 @@
 const SIGINT = 2
 export const REFIRE_MS = 100
 /**
- * Polls between two looks at the clock. CPython polls millions of times a second in a tight loop,
- * and each poll is a call from WebAssembly into this getter: reading the time (and the host and
- * memory checks) on every one slowed loop-heavy code by half again (measured: 0.99 -> 1.29 s on a
- * dict/string workload). A look every 32 polls is still within microseconds of the deadline in
- * such a loop; where polls are rare (long C calls), the host's kill is the backstop as ever.
+ * Polls between two looks at the clock, adapted to how often CPython polls. In a tight loop it
+ * polls millions of times a second, each a call from WebAssembly into this code: reading the time
+ * (and the host and memory checks) on every one slowed loop-heavy code by half again. But where
+ * polls are rare (each iteration a long C call), looking every N polls would look N times later
+ * than the deadline. So the interval doubles while looks come less than
+ * {@link LOOK_EVERY_MS} apart, up to {@link MAX_POLLS_PER_LOOK}, and drops to 1 when they come
+ * further apart.
  */
-const POLLS_PER_LOOK = 32
+const MAX_POLLS_PER_LOOK = 32
+const LOOK_EVERY_MS = 1
 
 export interface InterruptClock {
   /** CPython's signal poll: the signal to deliver now (SIGINT), or 0. */
@@ -37,25 +40,26 @@ export interface InterruptClock {
 
 /**
  * `mustStop` is asked at every look too: a reason to stop that is not the clock's. `onPoll` runs
- * at every look of an armed clock (the one moment trusted code runs while Python is busy), and
- * `onEachPoll` at every poll: it must be cheap.
+ * at every look of an armed clock (the one moment trusted code runs while Python is busy).
  */
 export function createInterruptClock(
   mustStop: () => boolean = () => false,
   onPoll: () => void = () => {},
-  onEachPoll: () => void = () => {},
 ): InterruptClock {
   let armed = false
   let deadline = Number.POSITIVE_INFINITY
   let quietUntil = 0
   let pollsToLook = 0
+  let pollsPerLook = 1
+  let lastLook = 0
   const poll = (): number => {
-    if (!armed) return 0
-    onEachPoll()
-    if (--pollsToLook > 0) return 0
-    pollsToLook = POLLS_PER_LOOK
-    onPoll()
+    if (!armed || --pollsToLook > 0) return 0
     const now = performance.now()
+    pollsPerLook =
+      now - lastLook < LOOK_EVERY_MS ? Math.min(MAX_POLLS_PER_LOOK, pollsPerLook * 2) : 1
+    pollsToLook = pollsPerLook
+    lastLook = now
+    onPoll()
     if (now < quietUntil || (now < deadline && !mustStop())) return 0
     quietUntil = now + REFIRE_MS
     return SIGINT
@@ -77,6 +81,7 @@ export function createInterruptClock(
       deadline = performance.now() + timeoutMs
       quietUntil = 0
       pollsToLook = 0
+      pollsPerLook = 1
     },
     fireNow() {
       deadline = 0

@@ -68,17 +68,18 @@ denyChildProcesses()
 const host = new HostReader()
 const init = readInit(host)
 const memory = installMemoryCap(init.memoryCapBytes)
-const clock = createInterruptClock(
-  () => memory.overCap(),
-  hostIsGone,
-  () => io.flushIfDue(),
-)
+const clock = createInterruptClock(() => memory.overCap(), hostIsGone)
 const io = createRunIo(init.maxOutputBytes, clock)
 
 let pyodide: PyodideAPI
 let driver: Driver
 try {
-  pyodide = await startInterpreter(pyodideDir, init.snapshot, clock.poll)
+  pyodide = await startInterpreter(pyodideDir, init.snapshot, clock.poll).catch(
+    (error: unknown) => {
+      sendMessage({ type: 'startFailed', message: describe(error), loading: true })
+      process.exit(1)
+    },
+  )
   if (init.snapshot.kind === 'make') {
     const snapshot = makeSnapshot(pyodide, init.snapshot.preload, readDriverSource())
     sendMessage({

@@ -17,7 +17,8 @@ export interface MemoryCap {
   /**
    * True if the heap is larger than the cap anyway. The hook only sees `Memory.prototype.grow`;
    * wasm code of the guest's own can run the `memory.grow` instruction on Pyodide's memory
-   * (measured: a 70-byte module grew it to 1 GiB). Checked on every interrupt poll.
+   * (measured: a 70-byte module grew it to 1 GiB). Checked at every look of the interrupt
+   * clock (every poll, or every few dozen in a tight loop: see interrupt-clock.ts).
    */
   overCap(): boolean
   /** Which memory to check in overCap(): Pyodide's heap, once it exists. */

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -55,6 +56,10 @@ export async function startInterpreter(
       return loadPyodide({ ...options, _makeSnapshot: true })
     case 'restore': {
       const snapshot = readFileSync(start.path)
+      // The host checked where the file is and who owns it; this checks the bytes restored.
+      if (createHash('sha256').update(snapshot).digest('hex') !== start.sha256) {
+        throw new Error(`the snapshot ${start.path} does not have the content the host recorded`)
+      }
       const pyodide = await withInstantiateHook(
         { pollSignals, memoryBytes: snapshot.byteLength },
         () => loadPyodide({ ...options, _loadSnapshot: snapshot }),
