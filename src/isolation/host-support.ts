@@ -1,7 +1,9 @@
 /**
  * Which OS layers this host can put around a sandbox, found by trying them: bubblewrap is looked
  * up on PATH and then actually started with the real namespaces, root and seccomp program around
- * `node -e 0`. A layer is reported missing with the reason and the fix, never assumed.
+ * the launcher's shell (or `node -e 0` without one). A layer is reported missing with the reason
+ * and the fix, never assumed; a seccomp program the kernel takes but that Node could not run under
+ * would show as a failed sandbox start (`pyward doctor` starts Node and a sandbox too).
  *
  * Probed once per host process (about 50 ms: the probes run at once) and remembered.
  *
