@@ -5,7 +5,7 @@
  * and the fix, never assumed; a seccomp program the kernel takes but that Node could not run under
  * would show as a failed sandbox start (`pyward doctor` starts Node and a sandbox too).
  *
- * Probed once per host process (about 50 ms: the probes run at once) and remembered.
+ * Probed once per host process (about 30 ms here: the probes run at once) and remembered.
  *
  * @module
  */
