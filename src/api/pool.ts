@@ -120,7 +120,8 @@ export class SandboxPool implements AsyncDisposable {
 
   get stats(): PoolStats {
     return {
-      idle: this.#idle.length,
+      // An idle sandbox that died meanwhile is not idle: it is dropped when a run comes.
+      idle: this.#idle.filter((sandbox) => !sandbox.closed).length,
       starting: this.#starts.size,
       running: this.#running,
       ...this.#stats,
@@ -197,6 +198,10 @@ export class SandboxPool implements AsyncDisposable {
    */
   #refill(): void {
     if (this.#closed || this.#retryTimer !== undefined) return
+    for (const sandbox of this.#idle.filter((idle) => idle.closed)) {
+      this.#idle.splice(this.#idle.indexOf(sandbox), 1)
+      this.#retire(sandbox)
+    }
     const room = this.size - this.#idle.length - this.#starts.size
     for (let i = 0; i < room; i += 1) {
       const start = this.#startOne().finally(() => {

@@ -102,6 +102,24 @@ describe('warm pool', { timeout: TEST_TIMEOUT_MS * 4 }, () => {
     assert.equal(pool.stats.starting, 0, 'never more than size sandboxes')
   })
 
+  it('never hands out an idle sandbox that died, and replaces it', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async (t) => {
+    if (!HAS_PROC) {
+      t.skip('needs /proc to find the sandbox process')
+      return
+    }
+    await using pool = createPool({ size: 1, warmUp: false })
+    await waitFor(() => pool.stats.idle === 1)
+    const [victim] = findSandboxPids()
+    assert.ok(victim, 'the idle sandbox process was found')
+    process.kill(victim, 'SIGKILL')
+    await waitFor(() => pool.stats.idle === 0)
+    const result = await pool.run('import os; os.getpid() > 0')
+    assert.equal(result.status, 'ok', result.stderr)
+    assert.equal(result.value, true)
+  })
+
   it('kills everything it started when closed', { timeout: TEST_TIMEOUT_MS }, async () => {
     const pool = createPool({ size: 2 })
     await waitFor(() => pool.stats.idle === 2)
