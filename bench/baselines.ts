@@ -10,13 +10,7 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { findHostPython } from './host-python.ts'
-import { round, summarize } from './stats.ts'
-
-export interface Timing {
-  p50: number
-  p95: number
-  n: number
-}
+import { type Timing, toTiming } from './stats.ts'
 
 export interface Baselines {
   nodeBare: Timing
@@ -90,9 +84,4 @@ export async function measureBaselines(runs: number): Promise<Baselines> {
     python3: toTiming(times.python3),
     python3NoSite: toTiming(times.python3NoSite),
   }
-}
-
-export function toTiming(values: readonly number[], digits = 1): Timing {
-  const { p50, p95, n } = summarize(values)
-  return { p50: round(p50, digits), p95: round(p95, digits), n }
 }

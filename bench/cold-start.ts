@@ -3,7 +3,7 @@
  * close it), timed from the host. Compared with a cold `loadPyodide()` (bench/baselines.ts).
  */
 import { run } from '../src/index.js'
-import { type Timing, toTiming } from './baselines.ts'
+import { type Timing, toTiming } from './stats.ts'
 
 export interface ColdStart extends Timing {
   /** The protections the runs had, from the RunResult: what the figure includes. */

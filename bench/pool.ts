@@ -11,9 +11,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createPool, type RunResult, Sandbox, type SandboxPool } from '../src/index.js'
-import { type Timing, toTiming } from './baselines.ts'
 import type { StartIdle } from './idle-memory.ts'
-import { round } from './stats.ts'
+import { round, type Timing, toTiming } from './stats.ts'
 
 const POOL_SIZE = 2
 /** The longest wait for a pool to refill before sampling anyway. */

@@ -3,12 +3,13 @@
  * ratio | target. A section that failed (null) gets a row that says so; the error is on stderr
  * and in the JSON.
  */
-import type { Baselines, Timing } from './baselines.ts'
+import type { Baselines } from './baselines.ts'
 import type { ColdStart } from './cold-start.ts'
 import type { CpuSuite } from './cpu-suite.ts'
 import type { IdleMemory } from './idle-memory.ts'
 import type { OverheadRow } from './isolation-overhead.ts'
 import type { PoolOneShot, Throughput } from './pool.ts'
+import type { Timing } from './stats.ts'
 import { round } from './stats.ts'
 
 export interface Figures {

@@ -7,8 +7,21 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[index] as number
 }
 
-export function summarize(values: readonly number[]): { p50: number; p95: number; n: number } {
+/** The median, the 95th percentile and the sample size. */
+export interface Timing {
+  p50: number
+  p95: number
+  n: number
+}
+
+export function summarize(values: readonly number[]): Timing {
   return { p50: percentile(values, 50), p95: percentile(values, 95), n: values.length }
 }
 
 export const round = (value: number, digits = 1) => Number(value.toFixed(digits))
+
+/** {@link summarize}, rounded for printing. */
+export function toTiming(values: readonly number[], digits = 1): Timing {
+  const { p50, p95, n } = summarize(values)
+  return { p50: round(p50, digits), p95: round(p95, digits), n }
+}
