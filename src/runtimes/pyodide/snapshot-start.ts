@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { SandboxError } from '../../errors.js'
-import { nextSandboxUser, readableBy } from '../../isolation/sandbox-user.js'
+import { nextSandboxUser, readableBy, type SandboxUser } from '../../isolation/sandbox-user.js'
 import { type ResolvedPolicy, resolvePolicy } from '../../policy/resolve-policy.js'
 import { locateRuntimeFiles } from './runtime-files.js'
 import { SandboxConnection, type StartFrom } from './sandbox-connection.js'
@@ -62,6 +62,8 @@ const RETRY_BUILD_MS = 10 * 60 * 1_000
 
 /** This process's snapshot key: what it depends on does not change while the process runs. */
 let key: string | undefined
+/** The user readableAsPyodide() asks about. */
+let probeUser: SandboxUser | undefined
 /** Snapshot files a sandbox could not restore, in this process. */
 const refused = new Set<string>()
 const builds = new Map<string, Promise<void>>()
@@ -118,18 +120,22 @@ export async function chooseStart(policy: ResolvedPolicy): Promise<StartFrom> {
   }
   // On a root host each sandbox runs as a user of its own when it can read what it is given:
   // a snapshot it could not read would make it run as root instead. Start cold rather.
-  const probe = nextSandboxUser()
-  if (
-    process.getuid?.() === 0 &&
-    readableBy(files.pyodideDir, probe) &&
-    !readableBy(found.file, probe)
-  ) {
+  if (process.getuid?.() === 0 && !readableAsPyodide(found.file, files.pyodideDir)) {
     warnOnce(
       `pyward's start-up snapshot ${found.file} is not readable by other users, as sandboxes run; sandboxes start cold. Set PYWARD_CACHE_DIR to a directory others can read.`,
     )
     return { kind: 'cold' }
   }
   return { kind: 'restore', file: found.file, sha256: found.sha256 }
+}
+
+/**
+ * Whether an unprivileged user who can read Pyodide can read `file` too (mode bits along each
+ * path). Any uid other than the owners' stands for every sandbox user: one is taken once.
+ */
+function readableAsPyodide(file: string, pyodideDir: string): boolean {
+  probeUser ??= nextSandboxUser()
+  return !readableBy(pyodideDir, probeUser) || readableBy(file, probeUser)
 }
 
 /**

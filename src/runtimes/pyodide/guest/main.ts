@@ -17,7 +17,7 @@ import { PROTOCOL_VERSION } from '../../../protocol/version.js'
 import { awaitQuiet } from './await-quiet.js'
 import type { EmscriptenFs, ErrnoCodes } from './emscripten-fs.js'
 import { installFileQuota } from './file-quota.js'
-import { garbageCollector } from './garbage-collector.js'
+import { collectGarbage } from './garbage-collector.js'
 import {
   blockWebSocketPackage,
   denyChildProcesses,
@@ -48,7 +48,6 @@ interface Driver {
 /** A Python asyncio Task as Pyodide hands it to JavaScript: awaitable, to be destroyed after. */
 type PyTask = PromiseLike<string> & { destroy(): void }
 
-const collectGarbage = garbageCollector()
 const pyodideDir = process.argv[2]
 if (!pyodideDir) throw new Error('usage: main.js <pyodide dir>')
 const hostIsGone = watchHost()
