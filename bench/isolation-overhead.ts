@@ -17,7 +17,14 @@ async function bareNodeStart(mode: Mode): Promise<number> {
   const started = performance.now()
   const plan = await planLaunch({
     mode,
-    limits: { memoryBytes: 512 * 1024 * 1024, tasks: 64, openFiles: 256, cpuSeconds: 60 },
+    limits: {
+      memoryBytes: 512 * 1024 * 1024,
+      tasks: 64,
+      openFiles: 256,
+      cpuSeconds: 60,
+      fileSizeBytes: 0,
+      addressSpaceBytes: null,
+    },
     program: (confined) =>
       confined
         ? { executable: process.execPath, args: ['-e', '0'], binds: [], tmpfs: [], env: {} }

@@ -1,4 +1,6 @@
-// Copies the non-TypeScript files the sandbox needs (its Python driver) next to the compiled code.
+// Copies the non-TypeScript files the sandbox needs (the Python driver and the native runtime's entry) next to the compiled code.
 import { cpSync } from 'node:fs'
 
-cpSync('src/runtimes/pyodide/guest/driver.py', 'dist/runtimes/pyodide/guest/driver.py')
+for (const file of ['python/driver.py', 'native/guest/native_main.py']) {
+  cpSync(`src/runtimes/${file}`, `dist/runtimes/${file}`)
+}

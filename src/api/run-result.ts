@@ -57,7 +57,7 @@ export interface RunResult {
   valueRepr: string | null
   error: PythonError | null
   usage: RunUsage
-  runtime: 'pyodide'
+  runtime: 'pyodide' | 'native'
   /** The protections that were active around this run, outside in. */
   isolation: IsolationLayer[]
 }
@@ -66,7 +66,7 @@ const HEAP_OUT_OF_MEMORY = /heap out of memory|Allocation failed|Cannot allocate
 
 export function toRunResult(
   report: RunReport,
-  context: { runtime: 'pyodide'; isolation: readonly IsolationLayer[] },
+  context: { runtime: 'pyodide' | 'native'; isolation: readonly IsolationLayer[] },
 ): RunResult {
   const make = (
     status: RunStatus,

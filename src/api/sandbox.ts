@@ -9,14 +9,25 @@ import { type ResolvedPolicy, resolvePolicy, toBytes } from '../policy/resolve-p
 import { resolveScratchPath } from '../policy/sandbox-paths.js'
 import { runSettingsSchema } from '../policy/schema.js'
 import type { FileEntry } from '../protocol/messages.js'
+import { nativeRuntime } from '../runtimes/native/native-runtime.js'
 import { pyodideRuntime } from '../runtimes/pyodide/pyodide-runtime.js'
-import type { RunRequestOptions, RuntimeSession, StartOptions } from '../runtimes/runtime.js'
+import type {
+  RunRequestOptions,
+  Runtime,
+  RuntimeSession,
+  StartOptions,
+} from '../runtimes/runtime.js'
 import type { SandboxCallOptions, SandboxOptions, SandboxRunOptions } from './options.js'
 import { type RunResult, toRunResult } from './run-result.js'
 
 export type { FileEntry }
 
 const DEFAULT_FILENAME = '<string>'
+
+const RUNTIMES: Record<ResolvedPolicy['runtime'], Runtime> = {
+  pyodide: pyodideRuntime,
+  native: nativeRuntime,
+}
 
 /** The key of the pool's way to start a sandbox; not exported from the package. */
 export const START: unique symbol = Symbol('pyward.start')
@@ -49,7 +60,7 @@ export class Sandbox implements AsyncDisposable {
   /** For the pool (not public): a sandbox started with runtime options. */
   static async [START](options: SandboxOptions, start: StartOptions): Promise<Sandbox> {
     const policy = resolvePolicy(options)
-    return new Sandbox(await pyodideRuntime.start(policy, start), policy)
+    return new Sandbox(await RUNTIMES[policy.runtime].start(policy, start), policy)
   }
 
   /** True once the sandbox was closed, killed or crashed: it runs nothing more. */

@@ -54,7 +54,14 @@ export async function probeConfinement(mode: IsolationMode): Promise<Confinement
   const args = ['-e', PROBE_SCRIPT, String(port)]
   const plan = await planLaunch({
     mode,
-    limits: { memoryBytes: 512 * 1024 * 1024, tasks: 64, openFiles: 256, cpuSeconds: 30 },
+    limits: {
+      memoryBytes: 512 * 1024 * 1024,
+      tasks: 64,
+      openFiles: 256,
+      cpuSeconds: 30,
+      fileSizeBytes: 0,
+      addressSpaceBytes: null,
+    },
     program: (confined) =>
       confined
         ? { executable: process.execPath, args, binds: [], tmpfs: [], env: {} }

@@ -78,12 +78,19 @@ export interface LaunchRequest {
   limits: SandboxLimits
   /** The program, by whether it runs confined. */
   program(confined: boolean): ConfinedProgram | HostProgram
+  /**
+   * Set when the runtime itself demands every layer, whatever the mode (which is then "strict"):
+   * who demands it and why, for the error that refuses a host lacking one.
+   */
+  requiredBy?: string
 }
 
 export async function planLaunch(request: LaunchRequest): Promise<LaunchPlan> {
   const support: HostSupport | null = request.mode === 'none' ? null : await detectHostSupport()
   const missing = support?.layers.filter((status) => !status.ok) ?? []
-  if (request.mode === 'strict' && missing.length > 0) throw isolationUnavailable(missing)
+  if (request.mode === 'strict' && missing.length > 0) {
+    throw isolationUnavailable(missing, request.requiredBy)
+  }
 
   const layers: OsLayer[] = []
   let cgroup: CgroupLeaf | null = null
@@ -99,7 +106,7 @@ export async function planLaunch(request: LaunchRequest): Promise<LaunchPlan> {
         detail: `creating the sandbox's cgroup failed: ${(error as Error).message}`,
         fix: 'see pyward doctor',
       }
-      if (request.mode === 'strict') throw isolationUnavailable([status])
+      if (request.mode === 'strict') throw isolationUnavailable([status], request.requiredBy)
       missing.push(status)
     }
   }
@@ -140,7 +147,12 @@ function finishPlan(
       root: { binds, tmpfs: program.tmpfs },
       program: root.executable,
       args: program.args,
-      env: { ...program.env, LD_LIBRARY_PATH: root.libraryPath },
+      env: {
+        ...program.env,
+        LD_LIBRARY_PATH: [root.libraryPath, program.env.LD_LIBRARY_PATH]
+          .filter((path) => path !== undefined && path !== '')
+          .join(':'),
+      },
       seccompFd: seccomp === null ? null : SECCOMP_FD,
     }
     command = support.bwrap
@@ -213,8 +225,17 @@ function sweepOnce(parent: CgroupParent): void {
   CgroupLeaf.sweepStale(parent)
 }
 
-function isolationUnavailable(missing: readonly LayerStatus[]): SandboxError {
+function isolationUnavailable(
+  missing: readonly LayerStatus[],
+  requiredBy: string | undefined,
+): SandboxError {
   const lines = missing.map((status) => `- ${status.layer}: ${status.detail}. Fix: ${status.fix}.`)
+  if (requiredBy !== undefined) {
+    return new SandboxError(
+      'ISOLATION_UNAVAILABLE',
+      `${requiredBy}, and this host lacks ${missing.length === 1 ? 'one' : missing.length}:\n${lines.join('\n')}\nRun \`pyward doctor\` for a full report.`,
+    )
+  }
   return new SandboxError(
     'ISOLATION_UNAVAILABLE',
     `isolation "strict" needs every OS layer, and this host lacks ${missing.length === 1 ? 'one' : missing.length}:\n${lines.join('\n')}\nRun \`pyward doctor\` for a full report, or choose isolation "auto" to run with the layers this host has.`,

@@ -5,8 +5,9 @@
  * - wait, when asked to, until the host has put it into the sandbox's cgroup (the host writes
  *   "go" on fd 5), so that every process it starts is inside from the beginning;
  * - set resource limits, inherited by everything after: no core dumps (a crashing sandbox would
- *   otherwise leave its memory in a file: measured, 450 MB written at / as root), no file growth
- *   (the sandbox writes no host file; should a way to create one be found, it stays empty), a cap
+ *   otherwise leave its memory in a file: measured, 450 MB written at / as root), a file size
+ *   limit (0 where the runtime writes no file: should a way to create one be found, it stays
+ *   empty), where the runtime asks, an address-space limit (so that allocations fail), a cap
  *   on open files, no real-time priority, no locked memory, few queued signals (they count
  *   against a per-user limit shared with the host's processes of that user), and a lifetime CPU
  *   budget as a backstop behind the host's own deadlines.
@@ -30,6 +31,10 @@ export function findLauncherShell(): string | null {
 export interface LauncherLimits {
   openFiles: number
   cpuSeconds: number
+  /** Largest file the sandbox may write (RLIMIT_FSIZE), in bytes. */
+  fileSizeBytes: number
+  /** Address space of each process (RLIMIT_AS), in bytes, or null for no limit. */
+  addressSpaceBytes: number | null
 }
 
 /** The fd bubblewrap reads the compiled seccomp program from. */
@@ -44,12 +49,13 @@ const SCRIPT = [
   `if [ "$1" = wait ]; then read -r go <&${GO_FD} && [ "$go" = go ] || exit 125; fi`,
   `exec ${GO_FD}<&-`,
   'shift',
-  'ulimit -c 0 && ulimit -f 0 && ulimit -n "$1" && ulimit -t "$2" || exit 125',
+  // POSIX shells count -f in 512-byte blocks and -v in KiB.
+  'ulimit -c 0 && ulimit -f "$3" && ulimit -n "$1" && ulimit -t "$2" && ulimit -v "$4" || exit 125',
   'ulimit -r 0 2>/dev/null; ulimit -l 0 2>/dev/null',
   // POSIX shells cannot set RLIMIT_SIGPENDING or MSGQUEUE; util-linux's prlimit can, where it
   // is installed. (Both count per host uid: on a root host each sandbox has a uid of its own.)
   `if command -v prlimit >/dev/null 2>&1; then prlimit --pid $$ --sigpending=${PENDING_SIGNALS}:${PENDING_SIGNALS} --msgqueue=0:0 || exit 125; fi`,
-  'shift 2',
+  'shift 4',
   // The shell exports PWD on its own; what it execs gets no variable from it.
   'unset PWD',
   'exec "$@"',
@@ -75,6 +81,10 @@ export function buildLauncher(
       waitForHost ? 'wait' : 'start',
       String(limits.openFiles),
       String(limits.cpuSeconds),
+      String(Math.ceil(limits.fileSizeBytes / 512)),
+      limits.addressSpaceBytes === null
+        ? 'unlimited'
+        : String(Math.ceil(limits.addressSpaceBytes / 1024)),
       command,
       ...args,
     ],

@@ -68,3 +68,14 @@ export const CGROUP_MEMORY_MARGIN_MB = 64
 /** Sandboxes a warm pool keeps started (see createPool). */
 export const DEFAULT_POOL_SIZE = 2
 export const MAX_POOL_SIZE = 64
+
+/**
+ * Native runtime: each process's address space (RLIMIT_AS) is held to memoryMb plus this, for
+ * what the interpreter maps besides its heap: its code and libraries, numpy's BLAS buffers, and
+ * thread stacks (measured: python3 maps 13 MB, 139 MB with numpy imported). Past it an allocation
+ * fails and Python raises MemoryError.
+ */
+export const NATIVE_ADDRESS_OVERHEAD_MB = 256
+
+/** Native runtime: the size of its /tmp (a tmpfs, in memory). Its scratch dir gets memoryMb. */
+export const NATIVE_TMP_BYTES = 16 * 1024 * 1024

@@ -11,7 +11,9 @@ import type { IsolationMode } from '../isolation/layers.js'
 import { DEFAULT_MOUNT_ROOT, MAX_FILE_BYTES } from './limits.js'
 import { parseOptions } from './option-issues.js'
 import { resolveScratchPath } from './sandbox-paths.js'
-import { type PolicyOptions, policySchema } from './schema.js'
+import { type PolicyOptions, policySchema, type RUNTIMES } from './schema.js'
+
+export type Runtime = (typeof RUNTIMES)[number]
 
 /** A host path exposed read-only at `sandboxPath`. `hostPath` is absolute and has no symlinks. */
 export interface ResolvedMount {
@@ -22,7 +24,7 @@ export interface ResolvedMount {
 
 /** The filled-in policy that every layer below the entry points works from. */
 export interface ResolvedPolicy {
-  runtime: 'pyodide'
+  runtime: Runtime
   isolation: IsolationMode
   timeoutMs: number
   memoryMb: number
@@ -34,6 +36,10 @@ export interface ResolvedPolicy {
   /** Initial files, as absolute sandbox paths inside the scratch dir. */
   files: readonly { path: string; data: Uint8Array }[]
   recursionLimit: number | null
+  /** Native runtime: the interpreter (a real host path), or null for python3 on the host's PATH. */
+  python: string | null
+  /** Native runtime: real host directories for sys.path, or null for the interpreter's own. */
+  sitePackages: readonly string[] | null
 }
 
 /** Validates and fills in a policy, or throws InvalidOptionsError naming every bad option. */
@@ -49,6 +55,16 @@ export function resolvePolicy(options: PolicyOptions = {}): ResolvedPolicy {
     return [resolved]
   })
   issues.push(...findMountClashes(mounts))
+  const python = parsed.python === undefined ? null : resolveHostPath(parsed.python, 'file')
+  if (python !== null && 'error' in python) issues.push({ path: 'python', message: python.error })
+  const sitePackages = parsed.sitePackages?.flatMap((dir, index) => {
+    const resolved = resolveHostPath(dir, 'directory')
+    if ('error' in resolved) {
+      issues.push({ path: `sitePackages.${index}`, message: resolved.error })
+      return []
+    }
+    return [resolved.path]
+  })
   const files = Object.entries(parsed.files).map(([path, data]) => ({
     path: (resolveScratchPath(path) as { path: string }).path,
     data: toBytes(data),
@@ -73,6 +89,29 @@ export function resolvePolicy(options: PolicyOptions = {}): ResolvedPolicy {
     mounts,
     files,
     recursionLimit: parsed.recursionLimit ?? null,
+    python: python === null ? null : (python as { path: string }).path,
+    sitePackages: sitePackages ?? null,
+  }
+}
+
+/** An absolute host path of an existing file or directory, made real. */
+function resolveHostPath(
+  path: string,
+  kind: 'file' | 'directory',
+): { path: string } | { error: string } {
+  if (!isAbsolute(path)) {
+    return { error: `must be an absolute host path (received ${JSON.stringify(path)})` }
+  }
+  try {
+    const real = realpathSync(path)
+    const stat = statSync(real)
+    if (kind === 'file' ? !stat.isFile() : !stat.isDirectory()) {
+      return { error: `${JSON.stringify(path)} is not a ${kind}` }
+    }
+    return { path: real }
+  } catch (cause) {
+    const reason = (cause as NodeJS.ErrnoException).code ?? String(cause)
+    return { error: `cannot use ${JSON.stringify(path)} (${reason}): give an existing ${kind}` }
   }
 }
 

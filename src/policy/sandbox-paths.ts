@@ -8,10 +8,26 @@ import { posix } from 'node:path'
 import { SCRATCH_DIR } from './limits.js'
 
 /**
- * Sandbox directories a mount may not cover: the runtime's own files, the devices, the scratch
- * dir and the root. A mount there would hide or replace what the interpreter needs.
+ * Sandbox directories a mount may not cover: the runtimes' own files (Pyodide's under /opt; the
+ * native interpreter's under /usr, /lib and /lib64, its packages under /opt/site-packages), the
+ * devices, the scratch dir and the root. A mount there would hide or replace what the interpreter
+ * needs. (A native interpreter's libraries may also sit at other host paths: the native runtime
+ * checks the mounts against those when it starts.)
  */
-const RESERVED_DIRS = ['/', '/lib', '/dev', '/proc', '/tmp', '/home', SCRATCH_DIR]
+const RESERVED_DIRS = [
+  '/',
+  '/lib',
+  '/lib64',
+  '/usr',
+  '/opt/pyward',
+  '/opt/pyodide',
+  '/opt/site-packages',
+  '/dev',
+  '/proc',
+  '/tmp',
+  '/home',
+  SCRATCH_DIR,
+]
 
 /**
  * Resolves a path given by a caller for a file in the scratch dir (relative to it, or absolute

@@ -8,6 +8,9 @@
 import { z } from 'zod'
 import { ISOLATION_MODES } from '../isolation/layers.js'
 import * as limits from './limits.js'
+
+export const RUNTIMES = ['pyodide', 'native'] as const
+
 import { checkMountPath, resolveScratchPath } from './sandbox-paths.js'
 
 /** A whole number within bounds, with a message that says the range and the unit. */
@@ -50,9 +53,26 @@ const envValue = z
 export const policySchema = z
   .object({
     runtime: z
-      .literal('pyodide', { error: 'must be "pyodide" (the only runtime so far)' })
+      .enum(RUNTIMES, { error: 'must be "pyodide" or "native"' })
       .default('pyodide')
-      .describe('Interpreter: "pyodide" (CPython compiled to WebAssembly).'),
+      .describe(
+        'Interpreter: "pyodide" (CPython compiled to WebAssembly, in a Node process) or "native" (the host\'s CPython, with its C extensions; only inside every OS layer).',
+      ),
+    python: z
+      .string({ error: 'must be a host path (string)' })
+      .min(1, { error: 'must be a host path, not empty' })
+      .optional()
+      .describe(
+        "Native runtime: the host interpreter to run (absolute path; a venv's python works). Default: python3 on the host's PATH.",
+      ),
+    sitePackages: z
+      .array(z.string({ error: 'must be a host directory (string)' }), {
+        error: 'must be an array of host directories',
+      })
+      .optional()
+      .describe(
+        "Native runtime: host directories of packages, bound read-only and put on sys.path in order. Default: the interpreter's own site-packages; [] for none.",
+      ),
     isolation: z
       .enum(ISOLATION_MODES, { error: 'must be "auto", "strict" or "none"' })
       .default('auto')
@@ -109,6 +129,28 @@ export const policySchema = z
       .describe("Python's recursion limit. Default: the interpreter's own."),
   })
   .strict()
+  .superRefine((policy, ctx) => {
+    if (policy.runtime === 'native') {
+      if (policy.isolation === 'none') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['isolation'],
+          message:
+            'the native runtime runs only inside every OS layer: use isolation "auto" or "strict", or runtime "pyodide" to run without OS confinement',
+        })
+      }
+      return
+    }
+    for (const name of ['python', 'sitePackages'] as const) {
+      if (policy[name] !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'applies to the native runtime only: set runtime "native", or leave it out',
+        })
+      }
+    }
+  })
 
 /** What callers pass: every field optional. */
 export type PolicyOptions = z.input<typeof policySchema>

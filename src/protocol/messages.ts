@@ -151,7 +151,8 @@ export const sandboxMessageSchema = z.discriminatedUnion('type', [
       type: z.literal('hello'),
       protocolVersion: z.int(),
       pythonVersion: z.string().max(200),
-      pyodideVersion: z.string().max(200),
+      /** The Pyodide runtime's; a native sandbox has none. */
+      pyodideVersion: z.string().max(200).optional(),
     })
     .strict(),
   z

@@ -45,6 +45,8 @@ export async function runConfinedProgram(options: ConfinedProgramOptions): Promi
       tasks: SANDBOX_TASKS,
       openFiles: SANDBOX_OPEN_FILES,
       cpuSeconds: 60,
+      fileSizeBytes: 0,
+      addressSpaceBytes: null,
       ...options.limits,
     },
     program: (confined) => {

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs'
 import { basename } from 'node:path'
 
-export { readProcessCpuMs, readProcessRssBytes } from '../../src/runtimes/pyodide/process-stats.ts'
+export { readProcessCpuMs, readProcessRssBytes } from '../../src/runtimes/process-stats.ts'
 
 export const HAS_PROC = (() => {
   try {

@@ -165,7 +165,7 @@ describe('cgroup discovery', () => {
 })
 
 describe('buildLauncher', () => {
-  const limits = { openFiles: 64, cpuSeconds: 7 }
+  const limits = { openFiles: 64, cpuSeconds: 7, fileSizeBytes: 0, addressSpaceBytes: null }
 
   it('sets the limits and execs the command with its arguments untouched', () => {
     const launcher = buildLauncher('/bin/sh', false, limits, '/bin/sh', [
@@ -179,6 +179,17 @@ describe('buildLauncher', () => {
     assert.equal(result.status, 0, result.stderr)
     assert.equal(result.stdout.split('a b|')[0], '64\n7\n0\n0\n0\n0\n')
     assert.match(result.stdout, /a b\|\$\(touch \/tmp\/never\)\|/)
+  })
+
+  it('sets a file size and an address-space limit when asked', () => {
+    const sized = { ...limits, fileSizeBytes: 1024 * 1024, addressSpaceBytes: 300 * 1024 * 1024 }
+    const launcher = buildLauncher('/bin/sh', false, sized, '/bin/sh', [
+      '-c',
+      'grep -E "Max (file size|address space)" /proc/self/limits',
+    ])
+    const result = spawnSync(launcher.command, launcher.args, { encoding: 'utf8', env: {} })
+    assert.match(result.stdout, /Max file size\s+1048576\s+1048576/)
+    assert.match(result.stdout, /Max address space\s+314572800\s+314572800/)
   })
 
   it('passes on no variable of its own', () => {

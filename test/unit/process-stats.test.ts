@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { it } from 'node:test'
-import { readProcessRssBytes } from '../../src/runtimes/pyodide/process-stats.ts'
+import { readProcessRssBytes } from '../../src/runtimes/process-stats.ts'
 
 const PYTHON = '/usr/bin/python3'
 const HEADLESS = `

@@ -12,8 +12,8 @@ import { join } from 'node:path'
 import { SandboxError } from '../../errors.js'
 import { nextSandboxUser, readableBy, type SandboxUser } from '../../isolation/sandbox-user.js'
 import { type ResolvedPolicy, resolvePolicy } from '../../policy/resolve-policy.js'
+import { makeSnapshot, type StartFrom } from './pyodide-launch.js'
 import { locateRuntimeFiles } from './runtime-files.js'
-import { SandboxConnection, type StartFrom } from './sandbox-connection.js'
 import {
   cacheDirProblem,
   findSnapshot,
@@ -82,7 +82,7 @@ export async function chooseStart(policy: ResolvedPolicy): Promise<StartFrom> {
     format: SNAPSHOT_FORMAT,
     builder: digestOf(
       join(files.distDir, 'runtimes/pyodide/guest/start-interpreter.js'),
-      join(files.distDir, 'runtimes/pyodide/guest/driver.py'),
+      join(files.distDir, 'runtimes/python/driver.py'),
     ),
   })
   const dirProblem = cacheDirProblem(dir)
@@ -158,7 +158,7 @@ function buildOnce(dir: string, key: string, policy: ResolvedPolicy): Promise<vo
       // A sandbox of the default policy with no mounts, files or environment: nothing of the
       // caller's (or the host's) gets into the heap every later sandbox starts from.
       const buildPolicy = resolvePolicy({ isolation: policy.isolation })
-      const snapshot = await SandboxConnection.makeSnapshot(buildPolicy, SNAPSHOT_PRELOAD)
+      const snapshot = await makeSnapshot(buildPolicy, SNAPSHOT_PRELOAD)
       storeSnapshot(dir, key, snapshot)
     })().finally(() => builds.delete(entry))
     builds.set(entry, build)

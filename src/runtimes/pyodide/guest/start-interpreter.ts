@@ -91,7 +91,7 @@ export const DRIVER_MODULE = '_pyward_driver'
 const DRIVER_FILENAME = '<pyward-driver>'
 
 export function readDriverSource(): string {
-  return readFileSync(new URL('./driver.py', import.meta.url), 'utf8')
+  return readFileSync(new URL('../../python/driver.py', import.meta.url), 'utf8')
 }
 
 /**

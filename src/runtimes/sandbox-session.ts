@@ -1,6 +1,6 @@
 /**
- * A started Pyodide sandbox, seen from the host. Every limit is enforced here, by the host,
- * whatever the guest does: a run that outlives its time (plus a short grace for the soft
+ * A started sandbox, seen from the host, whatever its runtime. Every limit is enforced here, by
+ * the host, whatever the guest does: a run that outlives its time (plus a short grace for the soft
  * interrupt), floods its output or passes its memory limit is ended by SIGKILL, and so is a
  * sandbox that breaks the protocol or works while idle. A killed or crashed sandbox is closed,
  * with the reason, and never used again.
@@ -8,30 +8,16 @@
  * @module
  */
 import { Buffer } from 'node:buffer'
-import { SandboxError } from '../../errors.js'
-import { detectHostSupport } from '../../isolation/host-support.js'
-import type { LayerStatus } from '../../isolation/layers.js'
-import { MAX_FILE_BYTES } from '../../policy/limits.js'
-import type { ResolvedPolicy } from '../../policy/resolve-policy.js'
-import type { FileEntry } from '../../protocol/messages.js'
-import { boundOutcome } from '../bound-outcome.js'
-import { OutputCapture } from '../output-capture.js'
-import type {
-  IsolationLayer,
-  RunReport,
-  RunRequestOptions,
-  RuntimeSession,
-  StartOptions,
-} from '../runtime.js'
+import { SandboxError } from '../errors.js'
+import type { LayerStatus } from '../isolation/layers.js'
+import { MAX_FILE_BYTES } from '../policy/limits.js'
+import type { ResolvedPolicy } from '../policy/resolve-policy.js'
+import type { FileEntry } from '../protocol/messages.js'
+import { boundOutcome } from './bound-outcome.js'
+import { OutputCapture } from './output-capture.js'
 import type { Breach } from './resource-watch.js'
-import {
-  type BreachHandler,
-  type Reply,
-  type RequestBody,
-  SandboxConnection,
-  SandboxStartFailed,
-} from './sandbox-connection.js'
-import { chooseStart, refuseSnapshot } from './snapshot-start.js'
+import type { IsolationLayer, RunReport, RunRequestOptions, RuntimeSession } from './runtime.js'
+import type { BreachHandler, Reply, RequestBody, SandboxConnection } from './sandbox-connection.js'
 
 /** Time for the soft interrupt to end a run before the process is killed. */
 const KILL_GRACE_MS = 500
@@ -48,50 +34,39 @@ const STOP_REASONS = {
 } as const
 type StopReason = keyof typeof STOP_REASONS
 
-export class PyodideSession implements RuntimeSession {
-  readonly runtime = 'pyodide' as const
+export interface SessionKind {
+  runtime: ResolvedPolicy['runtime']
+  /**
+   * Whether the process ending with a status of its own during a run is the interpreter's exit
+   * (`os._exit(n)` in a native interpreter). A Pyodide sandbox reports that as an outcome, and its
+   * Node exiting on its own is a crash.
+   */
+  exitIsInterpreterExit: boolean
+}
+
+export class SandboxSession implements RuntimeSession {
+  readonly runtime: ResolvedPolicy['runtime']
+  readonly #kind: SessionKind
   readonly #policy: ResolvedPolicy
   #connection!: SandboxConnection
   #queue: Promise<unknown> = Promise.resolve()
   /** Set during a run: stops it for a reason the host saw. */
   #stopRun: ((reason: StopReason) => void) | null = null
 
-  private constructor(policy: ResolvedPolicy) {
+  private constructor(policy: ResolvedPolicy, kind: SessionKind) {
     this.#policy = policy
+    this.#kind = kind
+    this.runtime = kind.runtime
   }
 
-  /** Starts the process, sends the policy, and waits until the interpreter is ready. */
-  static async start(policy: ResolvedPolicy, options: StartOptions = {}): Promise<PyodideSession> {
-    const session = new PyodideSession(policy)
-    const onBreach: BreachHandler = (breach, connection) => session.#onBreach(breach, connection)
-    // The host's probe (its first time: ~50-100 ms of processes) runs while the snapshot is
-    // looked up and verified.
-    if (policy.isolation !== 'none') void detectHostSupport()
-    try {
-      const from = await chooseStart(policy)
-      const warmUp = options.warmUp ?? false
-      session.#connection = await SandboxConnection.open(policy, onBreach, from, warmUp).catch(
-        (error: unknown) => {
-          // Only the sandbox's own report that it could not start from the snapshot (its content
-          // was not the recorded one, or Pyodide could not restore it) is the snapshot's fault.
-          if (from.kind !== 'restore' || !(error instanceof SandboxStartFailed && error.loading)) {
-            throw error
-          }
-          refuseSnapshot(from.file, error.message)
-          return SandboxConnection.open(policy, onBreach, { kind: 'cold' }, warmUp)
-        },
-      )
-    } catch (cause) {
-      // A host that lacks what isolation "strict" demands says so in its own words.
-      if (cause instanceof SandboxError) throw cause
-      throw new SandboxError(
-        'RUNTIME_START_FAILED',
-        `Could not start a Pyodide sandbox: ${(cause as Error).message}`,
-        {
-          cause,
-        },
-      )
-    }
+  /** A session over the connection `open` makes (it is told of breaches of the resource watch). */
+  static async start(
+    policy: ResolvedPolicy,
+    kind: SessionKind,
+    open: (onBreach: BreachHandler) => Promise<SandboxConnection>,
+  ): Promise<SandboxSession> {
+    const session = new SandboxSession(policy, kind)
+    session.#connection = await open((breach, connection) => session.#onBreach(breach, connection))
     return session
   }
 
@@ -206,6 +181,10 @@ export class PyodideSession implements RuntimeSession {
         }
         break
       case 'processExit':
+        if (this.#kind.exitIsInterpreterExit && isOwnExit(settled.exit, connection)) {
+          report.outcome = { kind: 'terminated', exitCode: settled.exit.code ?? 0 }
+          break
+        }
         report.processExit = {
           ...settled.exit,
           diagnostics: connection.diagnostics || (connection.closedReason ?? ''),
@@ -286,6 +265,19 @@ export class PyodideSession implements RuntimeSession {
         : `it used ${Math.round(breach.cpuMs)} ms of CPU while idle (code kept running after its run ended)`
     void connection.kill(`it was killed: ${what}`)
   }
+}
+
+/** The process ended with a status of its own: not by a signal, the host or the kernel's OOM killer. */
+function isOwnExit(
+  exit: { code: number | null; signal: string | null },
+  connection: SandboxConnection,
+): boolean {
+  return (
+    exit.code !== null &&
+    exit.signal === null &&
+    !connection.oomKilled &&
+    connection.violation === null
+  )
 }
 
 function checkFileSize(path: string, bytes: number): void {

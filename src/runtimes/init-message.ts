@@ -4,10 +4,10 @@
  * @module
  */
 import { Buffer } from 'node:buffer'
-import { MAX_FILE_BYTES, SCRATCH_DIR } from '../../policy/limits.js'
-import type { ResolvedPolicy } from '../../policy/resolve-policy.js'
-import type { InitMessage, SnapshotStart } from '../../protocol/messages.js'
-import { PROTOCOL_VERSION } from '../../protocol/version.js'
+import { MAX_FILE_BYTES, SCRATCH_DIR } from '../policy/limits.js'
+import type { ResolvedPolicy } from '../policy/resolve-policy.js'
+import type { InitMessage, SnapshotStart } from '../protocol/messages.js'
+import { PROTOCOL_VERSION } from '../protocol/version.js'
 
 /**
  * `mountPaths`: where the sandbox's Node finds each mount's host path, in policy order;

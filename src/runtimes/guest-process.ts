@@ -14,9 +14,9 @@
  */
 import type { ChildProcess } from 'node:child_process'
 import type { Duplex } from 'node:stream'
-import type { CgroupLeaf } from '../../isolation/cgroup-leaf.js'
-import type { LaunchPlan } from '../../isolation/launch-plan.js'
-import { spawnPlan, unwrapBwrapStatus } from '../../isolation/spawn-plan.js'
+import type { CgroupLeaf } from '../isolation/cgroup-leaf.js'
+import type { LaunchPlan } from '../isolation/launch-plan.js'
+import { spawnPlan, unwrapBwrapStatus } from '../isolation/spawn-plan.js'
 import { killOnHostExit } from './kill-on-exit.js'
 import { findChildPid, readProcessCpuMs, readProcessRssBytes } from './process-stats.js'
 

@@ -11,40 +11,18 @@
  */
 import { Buffer } from 'node:buffer'
 import { randomBytes } from 'node:crypto'
-import { type LaunchPlan, planLaunch } from '../../isolation/launch-plan.js'
-import type { LayerStatus } from '../../isolation/layers.js'
-import {
-  CGROUP_MEMORY_MARGIN_MB,
-  MAX_FILE_BYTES,
-  processMemoryLimitMb,
-  SANDBOX_CPU_SECONDS,
-  SANDBOX_OPEN_FILES,
-  SANDBOX_TASKS,
-} from '../../policy/limits.js'
-import type { ResolvedPolicy } from '../../policy/resolve-policy.js'
-import { MAX_FRAME_BYTES } from '../../protocol/frame.js'
-import { HostChannel, type MessageLimit } from '../../protocol/host-channel.js'
-import type {
-  HostRequest,
-  InitMessage,
-  SandboxMessage,
-  SnapshotStart,
-} from '../../protocol/messages.js'
-import { MAX_LISTED_FILES } from '../../protocol/protocol-limits.js'
-import { PROTOCOL_VERSION } from '../../protocol/version.js'
-import type { OutputCapture } from '../output-capture.js'
-import type { IsolationLayer } from '../runtime.js'
-import {
-  buildGuestProgram,
-  detectPermissionFlag,
-  type GuestCommandOptions,
-  hostLayout,
-  sandboxLayout,
-} from './guest-command.js'
+import { type LaunchPlan, type LaunchRequest, planLaunch } from '../isolation/launch-plan.js'
+import type { LayerStatus } from '../isolation/layers.js'
+import { MAX_FILE_BYTES } from '../policy/limits.js'
+import { MAX_FRAME_BYTES } from '../protocol/frame.js'
+import { HostChannel, type MessageLimit } from '../protocol/host-channel.js'
+import type { HostRequest, InitMessage, SandboxMessage } from '../protocol/messages.js'
+import { MAX_LISTED_FILES } from '../protocol/protocol-limits.js'
+import { PROTOCOL_VERSION } from '../protocol/version.js'
 import { GuestProcess, type ProcessExit } from './guest-process.js'
-import { buildInitMessage } from './init-message.js'
+import type { OutputCapture } from './output-capture.js'
 import { type Breach, ResourceWatch, STARTUP_IDLE_CPU_ALLOWANCE_MS } from './resource-watch.js'
-import { locateRuntimeFiles } from './runtime-files.js'
+import type { IsolationLayer } from './runtime.js'
 
 /** A sandbox that is not ready by then is killed (a cold Pyodide start takes ~2 s here). */
 const START_TIMEOUT_MS = 60_000
@@ -84,13 +62,21 @@ function replyLimitFor(body: RequestBody, maxValueBytes: number): MessageLimit {
 const SNAPSHOT_MESSAGE: MessageLimit = { bytes: MAX_FRAME_BYTES, tokens: 20 }
 
 /**
- * How the sandbox's interpreter starts: cold; from a snapshot file on the host (the sandbox checks
- * its content against `sha256`: see snapshot-cache.ts); or cold, to make a snapshot and end.
+ * What a runtime tells the connection about its sandbox process: how to launch it (the program,
+ * confined and not, with its limits), what protects it inside the process, the resident memory
+ * past which the host kills it, and the `init` message for the program as it was planned.
  */
-export type StartFrom =
-  | { kind: 'cold' }
-  | { kind: 'restore'; file: string; sha256: string }
-  | { kind: 'make'; preload: string[] }
+export interface GuestLaunch {
+  request: LaunchRequest
+  /** The runtime's own layers inside the process, listed after the OS layers. */
+  innerLayers: readonly IsolationLayer[]
+  memoryLimitBytes: number
+  /** Bytes of the largest value a run may return (bounds the replies the host reads). */
+  maxValueBytes: number
+  init(plan: LaunchPlan): InitMessage
+  /** Whether the sandbox answers `init` with its memory snapshot instead of `hello`. */
+  makesSnapshot?: boolean
+}
 
 /** The sandbox reported that it could not start (`startFailed`): its own words, from before `hello`. */
 export class SandboxStartFailed extends Error {
@@ -152,9 +138,9 @@ export class SandboxConnection {
 
   readonly #maxValueBytes: number
 
-  private constructor(plan: LaunchPlan, policy: ResolvedPolicy, onBreach: BreachHandler) {
-    this.#maxValueBytes = policy.maxValueBytes
-    this.isolation = ['process', ...plan.layers, 'node-permissions', 'webassembly']
+  private constructor(plan: LaunchPlan, launch: GuestLaunch, onBreach: BreachHandler) {
+    this.#maxValueBytes = launch.maxValueBytes
+    this.isolation = ['process', ...plan.layers, ...launch.innerLayers]
     this.missingLayers = plan.missing
     this.#process = new GuestProcess(plan)
     this.#channel = new HostChannel(this.#process.socket, {
@@ -166,79 +152,31 @@ export class SandboxConnection {
       onViolation: (reason) => this.#onViolation(`the sandbox broke the protocol (${reason})`),
     })
     this.#channel.limitMessages(SMALL_MESSAGE)
-    // The whole process (Node, Pyodide, the Python heap, the files, the guest's JavaScript
-    // buffers) is held to twice the Python heap plus the runtime's own overhead.
-    const limitBytes = processMemoryLimitMb(policy.memoryMb) * 1024 * 1024
-    this.#watch = new ResourceWatch(this.#process, limitBytes, (breach) => onBreach(breach, this))
+    this.#watch = new ResourceWatch(this.#process, launch.memoryLimitBytes, (breach) =>
+      onBreach(breach, this),
+    )
     this.#watch.busy()
     void this.#process.exited.then((exit) => this.#onExit(exit))
   }
 
   /** Starts the process, sends `init`, and resolves once the sandbox said `hello`. */
-  static async open(
-    policy: ResolvedPolicy,
-    onBreach: BreachHandler,
-    from: StartFrom = { kind: 'cold' },
-    warmUp = false,
-  ): Promise<SandboxConnection> {
-    const { connection } = await SandboxConnection.#start(policy, onBreach, from, warmUp)
+  static async open(launch: GuestLaunch, onBreach: BreachHandler): Promise<SandboxConnection> {
+    const { connection } = await SandboxConnection.start(launch, onBreach)
     return connection
   }
 
   /**
-   * Starts a sandbox that loads Pyodide cold, imports `preload` and sends its memory snapshot;
-   * resolves with the snapshot once the sandbox has ended. It runs no guest code: what it sends is
-   * the work of pyward's own code in a fresh, confined process with an empty environment.
+   * Starts the process and sends `init`; resolves once the sandbox said `hello`, or, for a
+   * launch that makes a snapshot, with the snapshot it sent (the process is then left to kill).
    */
-  static async makeSnapshot(policy: ResolvedPolicy, preload: string[]): Promise<Uint8Array> {
-    const onBreach: BreachHandler = (breach, connection) =>
-      void connection.kill(`the snapshot build passed a limit (${breach.kind})`)
-    const { connection, snapshot } = await SandboxConnection.#start(
-      policy,
-      onBreach,
-      { kind: 'make', preload },
-      false,
-    )
-    await connection.kill('it sent its snapshot')
-    if (snapshot === null) throw new Error('the sandbox sent no snapshot')
-    return snapshot
-  }
-
-  static async #start(
-    policy: ResolvedPolicy,
+  static async start(
+    launch: GuestLaunch,
     onBreach: BreachHandler,
-    from: StartFrom,
-    warmUp: boolean,
   ): Promise<{ connection: SandboxConnection; snapshot: Uint8Array | null }> {
-    const options: GuestCommandOptions = {
-      files: locateRuntimeFiles(),
-      mounts: policy.mounts,
-      memoryMb: policy.memoryMb,
-      snapshotFile: from.kind === 'restore' ? from.file : null,
-      permissionFlag: detectPermissionFlag(),
-    }
-    const plan = await planLaunch({
-      mode: policy.isolation,
-      limits: {
-        memoryBytes: (processMemoryLimitMb(policy.memoryMb) + CGROUP_MEMORY_MARGIN_MB) * MIB,
-        tasks: SANDBOX_TASKS,
-        openFiles: SANDBOX_OPEN_FILES,
-        cpuSeconds: SANDBOX_CPU_SECONDS,
-      },
-      program: (confined) => buildGuestProgram(options, confined),
-    })
-    const layout = plan.confined ? sandboxLayout(options).layout : hostLayout(options)
-    const start: SnapshotStart =
-      from.kind === 'restore'
-        ? { kind: 'restore', path: layout.snapshotPath as string, sha256: from.sha256 }
-        : from.kind === 'make'
-          ? { kind: 'make', preload: from.preload }
-          : { kind: 'cold' }
-    const connection = new SandboxConnection(plan, policy, onBreach)
+    const plan = await planLaunch(launch.request)
+    const connection = new SandboxConnection(plan, launch, onBreach)
     try {
-      const snapshot = await connection.#handshake(
-        buildInitMessage(policy, layout.mountPaths, start, warmUp),
-      )
+      const snapshot = await connection.#handshake(launch.init(plan), launch.makesSnapshot ?? false)
       return { connection, snapshot }
     } catch (error) {
       await connection.#process.kill()
@@ -302,8 +240,8 @@ export class SandboxConnection {
     await this.#process.kill()
   }
 
-  async #handshake(init: InitMessage): Promise<Uint8Array | null> {
-    const expects = init.snapshot.kind === 'make' ? 'snapshot' : 'hello'
+  async #handshake(init: InitMessage, makesSnapshot: boolean): Promise<Uint8Array | null> {
+    const expects = makesSnapshot ? 'snapshot' : 'hello'
     const hello = new Promise<Uint8Array | null>((resolve, reject) => {
       this.#hello = { expects, resolve, reject }
     })

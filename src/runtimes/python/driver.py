@@ -5,23 +5,34 @@ shapes outcomes for the host (the last expression's value, the exception with th
 frames, exit codes); the host decides the final status and enforces every limit by itself.
 
 Every entry point returns the outcome as JSON text, or, when the guest's code is async (top-level
-`await`), an asyncio Task that resolves to it.
+`await`), an asyncio Task that resolves to it (unless the runtime runs coroutines itself: see
+`async_runner`).
+
+It imports only what every run needs, and nothing that pulls in `re` or `enum` (about 8 ms of a
+native sandbox's start): `_ast` and `_json` are the C modules under `ast` and `json`; the rest
+(tracebacks, asyncio, inspect) is imported when a run needs it.
 """
 
-import ast
-import asyncio
+import _ast
+import _json
 import builtins
-import inspect
-import json
-import linecache
 import os
-import random
 import signal
 import sys
-import traceback
 import types
 
 DRIVER_FILENAME = "<pyward-driver>"
+# Frames of these files are pyward's, never shown in the guest's tracebacks.
+driver_files = {DRIVER_FILENAME}
+# Set by a runtime that runs coroutines itself: called with a coroutine that resolves to the
+# outcome JSON, it returns that JSON.
+async_runner = None
+
+_PyCF_ONLY_AST = 0x400
+_PyCF_ALLOW_TOP_LEVEL_AWAIT = 0x2000
+_CO_COROUTINE = 0x80
+# Every run's source by file name, for tracebacks (given to linecache when one is shown).
+_sources = {}
 
 _namespace = {}
 _max_value_bytes = 1024 * 1024
@@ -59,7 +70,9 @@ def configure(env, scratch_dir, recursion_limit, max_value_bytes):
     # An interpreter restored from a memory snapshot holds the snapshot's PRNG state: every
     # sandbox would draw the same "random" numbers. Reseed from os.urandom, fresh in each process.
     # (The str/bytes hash seed is fixed at interpreter start and stays the snapshot's: docs.)
-    random.seed()
+    # A module not yet imported seeds itself from os.urandom when it is.
+    if "random" in sys.modules:
+        sys.modules["random"].seed()
     if recursion_limit is not None:
         sys.setrecursionlimit(recursion_limit)
     # The permission model refuses processes anyway; this makes the refusal a clear exception.
@@ -90,13 +103,15 @@ def warm_up():
 def start(source, filename):
     """Runs `source` in the session's `__main__`; the last expression is the value."""
     sys.argv = [filename]
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    _sources[filename] = (len(source), None, source.splitlines(True), filename)
+    if "linecache" in sys.modules:
+        sys.modules["linecache"].cache[filename] = _sources[filename]
     try:
         body, last = _compile(source, filename)
     except BaseException as error:
         return _dump(_outcome_of(error))
     if _is_async(body) or (last is not None and _is_async(last)):
-        return _start_task(_run_async(body, last))
+        return _run_coroutine(_run_async(body, last))
     return _settle(lambda: _run_sync(body, last))
 
 
@@ -108,9 +123,9 @@ def call(name, args_json):
             f"{name!r} is a {type(function).__name__}, not a function"
         )
         return _dump(_outcome_of(error))
-    args = json.loads(args_json)
-    if inspect.iscoroutinefunction(function):
-        return _start_task(function(*args))
+    args = loads(args_json)
+    if _is_coroutine_function(function):
+        return _run_coroutine(function(*args))
     return _settle(lambda: function(*args))
 
 
@@ -122,20 +137,68 @@ def interrupt_async():
         _current_task.cancel("the sandbox stopped this run (time or output limit)")
 
 
+def loads(text):
+    """json.loads for the driver's own messages, from the C scanner under `json`."""
+    value, end = _scanner(text, 0)
+    if text[end:].strip():
+        raise ValueError("extra data after the JSON value")
+    return value
+
+
+def dumps(value, allow_nan=True):
+    """json.dumps(value, ensure_ascii=False, allow_nan=allow_nan), from the C encoder under `json`."""
+    encode = _json.make_encoder(
+        {}, _not_serializable, _json.encode_basestring, None, ": ", ", ", False, False, allow_nan
+    )
+    return "".join(encode(value, 0))
+
+
+def _not_serializable(value):
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+class _ScanContext:
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    memo = {}
+
+    @staticmethod
+    def parse_constant(name):
+        return {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}[name]
+
+
+_scanner = _json.make_scanner(_ScanContext)
+
+
+def _is_coroutine_function(function):
+    import inspect
+
+    return inspect.iscoroutinefunction(function)
+
+
+def _run_coroutine(coroutine):
+    if async_runner is not None:
+        return async_runner(_settle_async(coroutine))
+    return _start_task(coroutine)
+
+
 def _compile(source, filename):
     """Splits the source into a body and, if the last statement is an expression, that expression."""
-    flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
-    tree = compile(source, filename, "exec", flags | ast.PyCF_ONLY_AST, dont_inherit=True)
+    flags = _PyCF_ALLOW_TOP_LEVEL_AWAIT
+    tree = compile(source, filename, "exec", flags | _PyCF_ONLY_AST, dont_inherit=True)
     last = None
-    if tree.body and isinstance(tree.body[-1], ast.Expr):
-        last = ast.Expression(tree.body.pop().value)
+    if tree.body and isinstance(tree.body[-1], _ast.Expr):
+        last = _ast.Expression(tree.body.pop().value)
         last = compile(last, filename, "eval", flags, dont_inherit=True)
     body = compile(tree, filename, "exec", flags, dont_inherit=True)
     return body, last
 
 
 def _is_async(code):
-    return bool(code.co_flags & inspect.CO_COROUTINE)
+    return bool(code.co_flags & _CO_COROUTINE)
 
 
 def _run_sync(body, last):
@@ -144,6 +207,8 @@ def _run_sync(body, last):
 
 
 async def _run_async(body, last):
+    import inspect
+
     pending = eval(body, _namespace)
     if inspect.iscoroutine(pending):
         await pending
@@ -163,6 +228,8 @@ def _settle(thunk):
 
 
 def _start_task(coroutine):
+    import asyncio
+
     global _current_task, _cancel_requested
     _cancel_requested = False
     _current_task = asyncio.ensure_future(_settle_async(coroutine))
@@ -170,6 +237,8 @@ def _start_task(coroutine):
 
 
 async def _settle_async(coroutine):
+    import asyncio
+
     try:
         return _dump(_returned(await coroutine))
     except asyncio.CancelledError as error:
@@ -186,7 +255,7 @@ def _returned(value):
     if value is None:
         return {"kind": "returned", "value": None, "valueRepr": None}
     try:
-        text = json.dumps(value, allow_nan=False, ensure_ascii=False)
+        text = dumps(value, allow_nan=False)
     except (TypeError, ValueError, RecursionError):
         text = None
     if text is not None and len(text.encode("utf-8", "surrogatepass")) > _max_value_bytes:
@@ -222,6 +291,10 @@ def _exited(error):
 def _describe(error):
     """The exception as the user would see it: their own frames only, none of the driver's."""
     try:
+        import linecache
+        import traceback
+
+        linecache.cache.update(_sources)
         described = traceback.TracebackException.from_exception(error, compact=True)
         _drop_driver_frames(described, set())
         text = "".join(described.format())
@@ -239,8 +312,8 @@ def _drop_driver_frames(described, seen):
     if described is None or id(described) in seen:
         return
     seen.add(id(described))
-    frames = [frame for frame in described.stack if frame.filename != DRIVER_FILENAME]
-    described.stack = traceback.StackSummary.from_list(frames)
+    frames = [frame for frame in described.stack if frame.filename not in driver_files]
+    described.stack = type(described.stack).from_list(frames)
     _drop_driver_frames(described.__cause__, seen)
     _drop_driver_frames(described.__context__, seen)
     for nested in described.exceptions or ():
@@ -270,7 +343,7 @@ def _bounded(text):
 
 
 def _dump(outcome):
-    return json.dumps(outcome, ensure_ascii=False)
+    return dumps(outcome)
 
 
 def _flush():
