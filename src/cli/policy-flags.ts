@@ -11,9 +11,13 @@ import { type Command, Option } from 'commander'
 import { InvalidOptionsError, type OptionIssue } from '../errors.js'
 import { ISOLATION_MODES, type IsolationMode } from '../isolation/layers.js'
 import * as limits from '../policy/limits.js'
-import type { PolicyOptions } from '../policy/schema.js'
+import type { Runtime } from '../policy/resolve-policy.js'
+import { type PolicyOptions, RUNTIMES } from '../policy/schema.js'
 
 export interface PolicyFlags {
+  runtime: Runtime
+  python?: string
+  sitePackages?: string[]
   isolation: IsolationMode
   timeout: string
   memory: string
@@ -25,10 +29,30 @@ export interface PolicyFlags {
   recursionLimit?: string
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value]
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value]
 
 export function addPolicyFlags(command: Command): Command {
   return command
+    .addOption(
+      new Option(
+        '--runtime <name>',
+        "interpreter: pyodide (CPython in WebAssembly, in a Node process) or native (the host's python3 with its C extensions, e.g. numpy; only inside every OS layer)",
+      )
+        .choices(RUNTIMES)
+        .default('pyodide'),
+    )
+    .addOption(
+      new Option(
+        '--python <path>',
+        "native runtime: the host interpreter to run (default: python3 on this shell's PATH)",
+      ),
+    )
+    .addOption(
+      new Option(
+        '--site-packages <dir>',
+        "native runtime: a host directory of packages, read-only on sys.path; repeatable (default: the interpreter's own site-packages)",
+      ).argParser(collect),
+    )
     .addOption(
       new Option(
         '--isolation <mode>',
@@ -120,6 +144,7 @@ export async function policyFromFlags(flags: PolicyFlags): Promise<PolicyOptions
     })
   }
   const options: PolicyOptions = {
+    runtime: flags.runtime,
     isolation: flags.isolation,
     timeoutMs,
     memoryMb: number('--memory', flags.memory, 1, true),
@@ -142,6 +167,12 @@ export async function policyFromFlags(flags: PolicyFlags): Promise<PolicyOptions
       }),
     ),
   }
+  if (flags.python !== undefined) {
+    options.python = isAbsolute(flags.python) ? flags.python : resolve(flags.python)
+  }
+  if (flags.sitePackages !== undefined) {
+    options.sitePackages = flags.sitePackages.map((dir) => (isAbsolute(dir) ? dir : resolve(dir)))
+  }
   if (flags.recursionLimit !== undefined) {
     options.recursionLimit = number('--recursion-limit', flags.recursionLimit, 1, true)
   }
@@ -152,6 +183,9 @@ export async function policyFromFlags(flags: PolicyFlags): Promise<PolicyOptions
 
 /** Names the flags instead of the library's option names in validation messages. */
 export const FLAG_NAMES: Record<string, string> = {
+  runtime: '--runtime',
+  python: '--python',
+  sitePackages: '--site-packages',
   isolation: '--isolation',
   timeoutMs: '--timeout',
   memoryMb: '--memory',

@@ -135,6 +135,7 @@ export const policySchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['isolation'],
+          input: policy.isolation,
           message:
             'the native runtime runs only inside every OS layer: use isolation "auto" or "strict", or runtime "pyodide" to run without OS confinement',
         })
@@ -146,6 +147,7 @@ export const policySchema = z
         ctx.addIssue({
           code: 'custom',
           path: [name],
+          input: policy[name],
           message: 'applies to the native runtime only: set runtime "native", or leave it out',
         })
       }
