@@ -49,7 +49,7 @@ const SECONDS = /^bench-seconds (\S+)$/m
 const RUN_PYODIDE = fileURLToPath(new URL('./run-pyodide.mjs', import.meta.url))
 
 /** Generous: the suite must measure, not trip a limit (print-lines writes ~8 MB in all). */
-const SANDBOX_POLICY = { timeoutMs: 60_000, memoryMb: 256, maxOutputBytes: 64 * 1024 * 1024 }
+export const SANDBOX_POLICY = { timeoutMs: 60_000, memoryMb: 256, maxOutputBytes: 64 * 1024 * 1024 }
 
 export interface WorkloadResult {
   name: string
@@ -115,7 +115,7 @@ async function runOk(sandbox: Sandbox, source: string): Promise<RunResult> {
 }
 
 /** Times the source in a child process (python3, or Node with a plain Pyodide) reading stdin. */
-function timeInProcess(
+export function timeInProcess(
   executable: string,
   args: readonly string[],
   source: string,
@@ -180,6 +180,6 @@ export async function measureCpuSuite(names: readonly string[] = WORKLOADS): Pro
   }
 }
 
-function geomean(ratios: readonly number[]): number {
+export function geomean(ratios: readonly number[]): number {
   return round(Math.exp(ratios.reduce((sum, r) => sum + Math.log(r), 0) / ratios.length), 2)
 }

@@ -6,7 +6,8 @@
  *
  * Sections: the bare pieces (baselines.ts), the cold one-shot (cold-start.ts), the warm paths and
  * the pool (pool.ts), an idle sandbox's memory (idle-memory.ts; pooled, and from
- * Sandbox.create()) and the CPU suite (cpu-suite.ts). `--overhead` adds what the OS confinement
+ * Sandbox.create()), the CPU suite (cpu-suite.ts), and the native runtime's cold one-shot and CPU
+ * suite (native.ts). `--only native` runs the native sections alone. `--overhead` adds what the OS confinement
  * costs at start (isolation-overhead.ts: strict against none, interleaved); it is slow, so it is
  * off by default. A section that fails is reported (stderr, the table, `failures` in the JSON)
  * and the others still run. Progress goes to stderr.
@@ -20,17 +21,26 @@ import { measureCpuSuite } from './cpu-suite.ts'
 import { findHostPython } from './host-python.ts'
 import { measureIdleMemory } from './idle-memory.ts'
 import { measureIsolationOverhead } from './isolation-overhead.ts'
+import { measureNativeColdStart, measureNativeCpuSuite } from './native.ts'
 import {
   measurePoolOneShot,
   measurePoolThroughput,
   measureWarmRoundTrip,
   startIdlePool,
 } from './pool.ts'
-import { type Figures, TABLE_HEADER, tableRows } from './report-table.ts'
+import { type Figures, nativeRows, TABLE_HEADER, tableRows } from './report-table.ts'
 
 const args = process.argv.slice(2)
 const json = args.includes('--json')
 const withOverhead = args.includes('--overhead')
+const onlyAt = args.indexOf('--only')
+const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined
+if (only !== undefined && only !== 'native') {
+  process.stderr.write(`bench: --only takes "native" (received ${only})\n`)
+  process.exit(2)
+}
+/** A section outside `--only` is not measured. */
+const skip = async (): Promise<null> => null
 const runsAt = args.indexOf('--runs')
 const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 8
 if (!Number.isInteger(runs) || runs < 1) {
@@ -78,24 +88,40 @@ const machine = {
 }
 
 const figures: Figures = {
-  baselines: await step('baselines (node, loadPyodide, python3)', () => measureBaselines(runs)),
-  coldStart: await step('cold one-shot', () => measureColdStart(runs)),
-  warmRoundTrip: await step('warm round trip', () => measureWarmRoundTrip(200)),
-  poolOneShot: await step('pool one-shot', () => measurePoolOneShot(Math.max(runs, 10))),
-  throughput: await step('pool throughput, no warm-up (10 s)', () =>
-    measurePoolThroughput(10_000, 2, false),
+  baselines: only
+    ? await skip()
+    : await step('baselines (node, loadPyodide, python3)', () => measureBaselines(runs)),
+  coldStart: only ? await skip() : await step('cold one-shot', () => measureColdStart(runs)),
+  warmRoundTrip: only
+    ? await skip()
+    : await step('warm round trip', () => measureWarmRoundTrip(200)),
+  poolOneShot: only
+    ? await skip()
+    : await step('pool one-shot', () => measurePoolOneShot(Math.max(runs, 10))),
+  throughput: only
+    ? await skip()
+    : await step('pool throughput, no warm-up (10 s)', () =>
+        measurePoolThroughput(10_000, 2, false),
+      ),
+  throughputWarm: only
+    ? await skip()
+    : await step('pool throughput, warm-up (10 s)', () => measurePoolThroughput(10_000, 2, true)),
+  idlePooled: only
+    ? await skip()
+    : await step('idle memory (pooled sandbox)', () => measureIdleMemory(startIdlePool)),
+  idleCreated: only
+    ? await skip()
+    : await step('idle memory (Sandbox.create())', () =>
+        measureIdleMemory(async () => {
+          const sandbox = await Sandbox.create()
+          return () => sandbox.close()
+        }),
+      ),
+  cpuSuite: only ? await skip() : await step('CPU suite', () => measureCpuSuite()),
+  nativeColdStart: await step('native cold one-shot', () =>
+    measureNativeColdStart(Math.max(runs, 20)),
   ),
-  throughputWarm: await step('pool throughput, warm-up (10 s)', () =>
-    measurePoolThroughput(10_000, 2, true),
-  ),
-  idlePooled: await step('idle memory (pooled sandbox)', () => measureIdleMemory(startIdlePool)),
-  idleCreated: await step('idle memory (Sandbox.create())', () =>
-    measureIdleMemory(async () => {
-      const sandbox = await Sandbox.create()
-      return () => sandbox.close()
-    }),
-  ),
-  cpuSuite: await step('CPU suite', () => measureCpuSuite()),
+  nativeCpuSuite: await step('native CPU suite', () => measureNativeCpuSuite()),
   overhead: withOverhead
     ? await step('isolation overhead', () => measureIsolationOverhead(runs))
     : null,
@@ -112,7 +138,9 @@ if (json) {
     `isolation active: ${isolation.length > 0 ? isolation.join(', ') : 'unknown (the cold one-shot failed)'}`,
     '',
     ...TABLE_HEADER,
-    ...tableRows(figures),
+    ...(only === 'native'
+      ? nativeRows(figures.nativeColdStart, figures.nativeCpuSuite)
+      : tableRows(figures)),
     '',
     'CPU suite: each workload timed inside Python, best of 3 after a warm-up, in the first run of a fresh sandbox started as a pool starts them; ratio is that ÷ python3, and in brackets ÷ a plain Pyodide without pyward (pyward’s own share).',
   ]

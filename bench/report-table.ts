@@ -8,6 +8,7 @@ import type { ColdStart } from './cold-start.ts'
 import type { CpuSuite } from './cpu-suite.ts'
 import type { IdleMemory } from './idle-memory.ts'
 import type { OverheadRow } from './isolation-overhead.ts'
+import type { NativeColdStart, NativeCpuSuite } from './native.ts'
 import type { PoolOneShot, Throughput } from './pool.ts'
 import type { Timing } from './stats.ts'
 import { round } from './stats.ts'
@@ -22,6 +23,8 @@ export interface Figures {
   idlePooled: IdleMemory | null
   idleCreated: IdleMemory | null
   cpuSuite: CpuSuite | null
+  nativeColdStart: NativeColdStart | null
+  nativeCpuSuite: NativeCpuSuite | null
   /** Null when not asked for (`--overhead`) or failed. */
   overhead: OverheadRow[] | null
 }
@@ -52,6 +55,7 @@ export function tableRows(f: Figures): string[] {
     ...idleRows('pooled sandbox', f.idlePooled, '≤ 120 MB'),
     ...idleRows('Sandbox.create()', f.idleCreated, ''),
     ...cpuRows(f.cpuSuite),
+    ...nativeRows(f.nativeColdStart, f.nativeCpuSuite),
     ...(f.overhead ?? []).map((o) =>
       row([
         `strict vs none: ${o.name}`,
@@ -183,6 +187,42 @@ function cpuRows(suite: CpuSuite | null): string[] {
       `python3 ${suite.python3Version}; sandbox 2nd run ${suite.geomeanSecondRunRatio}×`,
       `${suite.geomeanRatio}× (${suite.geomeanOverPyodide}× Pyodide)`,
       target,
+    ]),
+  ]
+}
+
+export function nativeRows(cold: NativeColdStart | null, suite: NativeCpuSuite | null): string[] {
+  const rows = [
+    cold
+      ? row([
+          'native cold one-shot `run(print(1), { runtime: native })` (ms)',
+          ...times(cold.sandbox),
+          `python3 -S -c pass ${cold.bare.p50} / ${cold.bare.p95} ms`,
+          ratio(cold.sandbox.p50, cold.bare.p50),
+          '≤ 40 ms',
+        ])
+      : failed('native cold one-shot', '≤ 40 ms'),
+  ]
+  if (suite === null) return [...rows, failed('native CPU suite', '≤ 1.05×')]
+  return [
+    ...rows,
+    ...suite.workloads.map((w) =>
+      row([
+        `native CPU ${w.name}, first run (s)`,
+        w.sandboxS,
+        '',
+        `python3 ${w.python3S} s`,
+        `${w.ratio}×`,
+        '',
+      ]),
+    ),
+    row([
+      'native CPU geometric mean',
+      '',
+      '',
+      'python3 unconfined',
+      `${suite.geomeanRatio}×`,
+      '≤ 1.05×',
     ]),
   ]
 }

@@ -1,6 +1,12 @@
+import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import type { TestContext } from 'node:test'
-import { Sandbox, type SandboxOptions } from '../../src/index.ts'
+import {
+  type IsolationLayer,
+  type RunResult,
+  Sandbox,
+  type SandboxOptions,
+} from '../../src/index.ts'
 
 /** A sandbox closed when the test (or suite) ends. */
 export async function openSandbox(
@@ -19,3 +25,36 @@ export function fixture(name: string): string {
 
 /** Generous per-test cap: a cold sandbox start takes seconds on a busy 2-core machine. */
 export const TEST_TIMEOUT_MS = 60_000
+
+export type RuntimeName = RunResult['runtime']
+
+/** Every runtime: the suites that pin result semantics run once for each. */
+export const RUNTIMES: readonly RuntimeName[] = ['pyodide', 'native']
+
+/**
+ * The layers a result lists for each runtime on a host that has them all (see README, "What the
+ * tests need"). Native has no WebAssembly boundary and no Node process, so no Node permissions.
+ */
+export const EXPECTED_LAYERS: Record<RuntimeName, IsolationLayer[]> = {
+  pyodide: [
+    'process',
+    'namespaces',
+    'seccomp',
+    'cgroup',
+    'rlimits',
+    'node-permissions',
+    'webassembly',
+  ],
+  native: ['process', 'namespaces', 'seccomp', 'cgroup', 'rlimits'],
+}
+
+const DEBIAN_PYTHON = '/usr/bin/python3'
+
+/**
+ * The interpreter the native numpy tests run: Debian's /usr/bin/python3 when it imports numpy
+ * (python3-numpy, which .ci/run installs), else undefined for the default, python3 on the PATH.
+ */
+export function numpyPython(): string | undefined {
+  const probe = spawnSync(DEBIAN_PYTHON, ['-I', '-c', 'import numpy'], { stdio: 'ignore' })
+  return probe.status === 0 ? DEBIAN_PYTHON : undefined
+}

@@ -338,17 +338,38 @@ def _load_driver(path):
     return module
 
 
+def _add_site_dir(directory):
+    """A site-packages directory on sys.path, with the directories its .pth files name.
+
+    Unlike `site.addsitedir`, a .pth file's `import` lines (code run at every start, e.g. a
+    certificate injector's: 27 ms here) are not run: a sandbox starts with the guest's code only.
+    """
+    sys.path.append(directory)
+    try:
+        names = sorted(name for name in os.listdir(directory) if name.endswith(".pth"))
+    except OSError:
+        return
+    for name in names:
+        try:
+            with open(os.path.join(directory, name), encoding="utf-8") as file:
+                lines = file.read().splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for line in lines:
+            if not line or line.startswith(("#", "import ", "import\t")):
+                continue
+            path = os.path.normpath(os.path.join(directory, line.rstrip()))
+            if path not in sys.path and os.path.isdir(path):
+                sys.path.append(path)
+
+
 def _start(init, site_dirs):
     global _scratch, _max_file_bytes
     _scratch = init["scratchDir"]
     _max_file_bytes = init["maxFileBytes"]
     _State.max_output = init["maxOutputBytes"]
-    if site_dirs:
-        import site
-
-        # addsitedir reads the .pth files too, as the interpreter's own site would.
-        for directory in site_dirs:
-            site.addsitedir(directory)
+    for directory in site_dirs:
+        _add_site_dir(directory)
     for file in init["files"]:
         os.makedirs(os.path.dirname(file["path"]), exist_ok=True)
         with open(file["path"], "wb") as out:
