@@ -119,4 +119,52 @@ describe('resolvePolicy', () => {
     })
     assert.match(clash.message, /overlaps mounts\.0/)
   })
+
+  it('takes the native runtime with its interpreter and site-packages, made real', () => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'pyward-site-')))
+    const python = join(dir, 'python')
+    writeFileSync(python, '')
+    symlinkSync(dir, join(dir, 'link'))
+    const policy = resolvePolicy({
+      runtime: 'native',
+      python,
+      sitePackages: [join(dir, 'link')],
+    })
+    assert.equal(policy.runtime, 'native')
+    assert.equal(policy.python, python)
+    assert.deepEqual(policy.sitePackages, [dir])
+    assert.equal(resolvePolicy({ runtime: 'native' }).python, null)
+    assert.equal(resolvePolicy({ runtime: 'native' }).sitePackages, null)
+  })
+
+  it('refuses the native runtime without OS confinement, and native options without it', () => {
+    const none = rejection({ runtime: 'native', isolation: 'none' })
+    assert.equal(none.issues[0]?.path, 'isolation')
+    assert.match(none.message, /only inside every OS layer.*\(received "none"\)/)
+    const stray = rejection({ python: '/usr/bin/python3', sitePackages: [] })
+    assert.deepEqual(stray.issues.map((issue) => issue.path).sort(), ['python', 'sitePackages'])
+    assert.match(stray.message, /applies to the native runtime only/)
+    assert.match(rejection({ runtime: 'wasm' }).message, /must be "pyodide" or "native"/)
+  })
+
+  it('refuses a relative or missing interpreter and site-packages that are not directories', () => {
+    const error = rejection({
+      runtime: 'native',
+      python: 'python3',
+      sitePackages: ['/no/such/dir', '/etc/hostname'],
+    })
+    assert.deepEqual(
+      error.issues.map((issue) => issue.path),
+      ['python', 'sitePackages.0', 'sitePackages.1'],
+    )
+    assert.match(error.message, /python: must be an absolute host path/)
+    assert.match(error.message, /sitePackages.1: "\/etc\/hostname" is not a directory/)
+  })
+
+  it('refuses mounts over the places the runtimes need', () => {
+    for (const sandboxPath of ['/usr/local', '/opt/site-packages/x', '/opt', '/lib64']) {
+      const error = rejection({ mounts: [{ hostPath: '/etc', sandboxPath }] })
+      assert.match(error.message, /clashes with/, sandboxPath)
+    }
+  })
 })

@@ -31,7 +31,7 @@ MAX_FRAME_BYTES = 48 * 1024 * 1024
 TICK_S = 0.02
 # After the deadline, the interrupt is raised again this often while the code swallows it.
 REFIRE_S = 0.1
-MAX_LISTED_FILES = 10_000
+MAX_LISTED_FILES = 100_000
 
 
 class _State:
