@@ -37,8 +37,9 @@ export interface RunUsage {
   /** CPU time the sandbox process used during the run, measured by the host (Linux; 0 elsewhere). */
   cpuMs: number
   /**
-   * Peak size of the Python heap (the WebAssembly memory, which never shrinks), as the sandbox
-   * reports it: a guest that owns its realm can misstate it, and no limit depends on it.
+   * Peak memory, as the sandbox reports it: for `pyodide` the Python heap (the WebAssembly
+   * memory, which never shrinks), for `native` the process's peak resident memory. A guest can
+   * misstate it, and no limit depends on it.
    */
   memoryPeakBytes: number
 }

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { pyward } from '../helpers/pyward-cli.ts'
-import { TEST_TIMEOUT_MS } from '../helpers/sandboxes.ts'
+import { numpyPython, TEST_TIMEOUT_MS } from '../helpers/sandboxes.ts'
 
-describe('the pyward command', { timeout: TEST_TIMEOUT_MS * 4 }, () => {
+describe('the pyward command', { timeout: TEST_TIMEOUT_MS * 6 }, () => {
   it('runs the quick start example', { timeout: TEST_TIMEOUT_MS }, async () => {
     const ran = await pyward(['run', 'examples/hello.py'])
     assert.equal(ran.code, 0, ran.stderr)
@@ -115,6 +115,52 @@ describe('the pyward command', { timeout: TEST_TIMEOUT_MS * 4 }, () => {
     )
     assert.equal(nothing.code, 2)
     assert.match(nothing.stderr, /Nothing to run/)
+  })
+
+  it('refuses the native runtime without confinement, and native flags without it', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    const [unconfined, python, sitePackages] = await Promise.all([
+      pyward(['run', '--runtime', 'native', '--isolation', 'none', '-c', 'print(1)']),
+      pyward(['run', '--python', '/usr/bin/python3', '-c', 'print(1)']),
+      pyward(['run', '--site-packages', '/tmp', '-c', 'print(1)']),
+    ])
+    for (const [ran, flag] of [
+      [unconfined, '--isolation'],
+      [python, '--python'],
+      [sitePackages, '--site-packages'],
+    ] as const) {
+      assert.equal(ran.code, 2, `${flag}: ${ran.stderr}`)
+      assert.equal(ran.stdout, '', 'nothing ran')
+      assert.match(ran.stderr, new RegExp(`^  ${flag}: `, 'm'))
+    }
+    assert.match(unconfined.stderr, /native runtime runs only inside every OS layer/)
+    assert.match(python.stderr, /applies to the native runtime only/)
+    assert.match(python.stderr, /received "\/usr\/bin\/python3"/)
+  })
+
+  it('runs numpy with --runtime native and prints what it computes', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    // Debian's python3 with python3-numpy (.ci/run installs both) when it has numpy, else the
+    // python3 on the PATH.
+    const python = numpyPython()
+    const code = [
+      'import numpy as np',
+      'a = np.array([[3.0, 1.0], [1.0, 2.0]])',
+      'x = np.linalg.solve(a, np.array([9.0, 8.0]))',
+      'print(*x.round(6), round(float(np.linalg.det(a)), 6))',
+    ].join('\n')
+    const ran = await pyward([
+      'run',
+      '--runtime',
+      'native',
+      ...(python === undefined ? [] : ['--python', python]),
+      '-c',
+      code,
+    ])
+    assert.equal(ran.code, 0, ran.stderr)
+    assert.equal(ran.stdout, '2.0 3.0 5.0\n')
   })
 
   it('lists every option with its default in --help', { timeout: TEST_TIMEOUT_MS }, async () => {

@@ -194,6 +194,18 @@ for (const runtime of RUNTIMES) {
       })
     })
 
+    it('ends a run at exit(n), the builtin scripts call, and gives the next run its stdin', {
+      timeout: TEST_TIMEOUT_MS,
+    }, async (t) => {
+      const sandbox = await openSandbox(t, { runtime })
+      const four = await sandbox.run('exit(4)')
+      assert.deepEqual([four.status, four.exitCode, four.error?.type], ['error', 4, 'SystemExit'])
+      const quit = await sandbox.run('quit()')
+      assert.deepEqual([quit.status, quit.exitCode], ['ok', 0])
+      const next = await sandbox.run('input()', { stdin: 'still here\n' })
+      assert.deepEqual([next.status, next.value], ['ok', 'still here'])
+    })
+
     it('grants env, files, mounts and a recursion limit from the policy', {
       timeout: TEST_TIMEOUT_MS,
     }, async (t) => {

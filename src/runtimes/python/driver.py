@@ -58,6 +58,20 @@ def _refuse_processes(*args, **kwargs):
     raise PermissionError(1, "starting processes is not permitted in the sandbox")
 
 
+class _Quitter:
+    """exit() and quit(): `site` defines them (a native sandbox runs without it), and its own
+    close sys.stdin first, which would leave every later run of the sandbox without one."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"Use {self.name}() or Ctrl-D (i.e. EOF) to exit"
+
+    def __call__(self, code=None):
+        raise SystemExit(code)
+
+
 def configure(env, scratch_dir, recursion_limit, max_value_bytes):
     """Prepares a fresh `__main__`, the environment and the interrupt handler; called once."""
     global _namespace, _max_value_bytes
@@ -77,6 +91,8 @@ def configure(env, scratch_dir, recursion_limit, max_value_bytes):
         sys.setrecursionlimit(recursion_limit)
     # The permission model refuses processes anyway; this makes the refusal a clear exception.
     os.system = _refuse_processes
+    builtins.exit = _Quitter("exit")
+    builtins.quit = _Quitter("quit")
     main = types.ModuleType("__main__")
     main.__builtins__ = builtins
     sys.modules["__main__"] = main

@@ -125,7 +125,8 @@ def _text_stream(kind, errors):
     return io.TextIOWrapper(raw, encoding="utf-8", errors=errors)
 
 
-_stdout = _text_stream(KIND_STDOUT, "strict")
+# Lone surrogates are sent as they are (the host shows U+FFFD), as the Pyodide runtime does.
+_stdout = _text_stream(KIND_STDOUT, "surrogatepass")
 _stderr = _text_stream(KIND_STDERR, "backslashreplace")
 
 
@@ -363,6 +364,20 @@ def _add_site_dir(directory):
                 sys.path.append(path)
 
 
+def _flushing(end):
+    """os._exit and os.abort, sending the run's buffered output first (CPython would lose it;
+    the Pyodide runtime sends every write at once, so nothing is lost there either)."""
+
+    def ending(*args):
+        _State.stoppable = False
+        _flush_output()
+        end(*args)
+
+    ending.__name__ = end.__name__
+    ending.__doc__ = end.__doc__
+    return ending
+
+
 def _start(init, site_dirs):
     global _scratch, _max_file_bytes
     _scratch = init["scratchDir"]
@@ -379,6 +394,8 @@ def _start(init, site_dirs):
     driver.driver_files.add(__file__)
     driver.async_runner = _run_coroutine
     driver.configure(init["env"], _scratch, init["recursionLimit"], init["maxValueBytes"])
+    os._exit = _flushing(os._exit)
+    os.abort = _flushing(os.abort)
     signal.signal(signal.SIGALRM, _tick)
 
 
