@@ -1,9 +1,10 @@
 /**
  * How a native sandbox process is launched: the host's CPython, run as
- * `python3 -I -S -B -X faulthandler native_main.py`, inside every OS layer. Its root holds the
+ * `python3 -I -S -B -X faulthandler -c <bootstrap>` (native_main.py), inside every OS layer. Its root holds the
  * interpreter (with its loader and libraries), its standard library at /usr/lib/python3.X (the
  * site-packages inside it hidden), each configured site-packages directory at
- * /opt/site-packages/<n>, the libraries their extension modules load, pyward's two Python files,
+ * /opt/site-packages/<n>, the libraries their extension modules load (in one directory),
+ * pyward's Python side (compiled: native-files.ts),
  * the policy's mounts (all read-only), and two size-capped tmpfs: the scratch dir and /tmp.
  *
  * Confinement is not optional here: no WebAssembly boundary holds the guest's C code (ctypes
@@ -32,11 +33,14 @@ import type { ResolvedPolicy } from '../../policy/resolve-policy.js'
 import { buildInitMessage } from '../init-message.js'
 import type { GuestLaunch } from '../sandbox-connection.js'
 import { scanLibraries } from './library-scan.js'
+import { GUEST_BOOTSTRAP, prepareNativeFiles } from './native-files.js'
 import { findPythonLayout, type PythonLayout } from './python-layout.js'
 
 const MIB = 1024 * 1024
 const GUEST_DIR = '/opt/pyward'
 const SITE_DIR = '/opt/site-packages'
+/** The libraries the extension modules load, in one directory (see native-files.ts). */
+const LIB_DIR = '/usr/lib/pyward-libs'
 
 /**
  * glibc gives each thread that allocates an arena of its own (64 MiB of address space each): two
@@ -89,7 +93,6 @@ async function nativeProgram(
   sitePackages: readonly string[],
   policy: ResolvedPolicy,
 ): Promise<ConfinedProgram> {
-  const files = locateGuestFiles()
   const stdlibPath = `/usr/lib/python${layout.version}`
   const binds: ReadOnlyBind[] = [{ hostPath: layout.stdlib, sandboxPath: stdlibPath }]
   // The interpreter finds its standard library from where its executable is (/usr/bin): at
@@ -109,10 +112,6 @@ async function nativeProgram(
     binds.push({ hostPath: dir, sandboxPath: `${SITE_DIR}/${index}` })
     return `${SITE_DIR}/${index}`
   })
-  binds.push(
-    { hostPath: files.main, sandboxPath: `${GUEST_DIR}/native_main.py` },
-    { hostPath: files.driver, sandboxPath: `${GUEST_DIR}/driver.py` },
-  )
   const root = programRoot(layout.executable)
   const loader = readElfInterpreter(layout.executable)
   const scanned =
@@ -124,8 +123,13 @@ async function nativeProgram(
           ),
         )
   const present = new Set(root.binds.map((bind) => bind.sandboxPath))
-  const libraries = [...new Set(scanned.flat())].filter((path) => !present.has(path))
-  for (const library of libraries) {
+  const libraries = [...new Set(scanned.flat())].filter((path) => !present.has(path)).sort()
+  const prepared = await prepareNativeFiles(layout.executable, locateGuestFiles(), libraries)
+  binds.push(
+    { hostPath: prepared.guestCode, sandboxPath: `${GUEST_DIR}/guest.marshal` },
+    { hostPath: prepared.libDir, sandboxPath: LIB_DIR },
+  )
+  for (const library of prepared.apart) {
     binds.push({ hostPath: realpathSync(library), sandboxPath: library })
   }
   const runtimePaths = [...root.binds, ...binds].map((bind) => bind.sandboxPath)
@@ -148,19 +152,13 @@ async function nativeProgram(
     { sandboxPath: SCRATCH_DIR, sizeBytes: policy.memoryMb * MIB },
     { sandboxPath: '/tmp', sizeBytes: NATIVE_TMP_BYTES },
   )
-  const libraryDirs = [...new Set(libraries.map((path) => path.slice(0, path.lastIndexOf('/'))))]
+  const libraryDirs = [
+    LIB_DIR,
+    ...new Set(prepared.apart.map((path) => path.slice(0, path.lastIndexOf('/')))),
+  ]
   return {
     executable: layout.executable,
-    args: [
-      '-I',
-      '-S',
-      '-B',
-      '-X',
-      'faulthandler',
-      `${GUEST_DIR}/native_main.py`,
-      `${GUEST_DIR}/driver.py`,
-      ...siteDirs,
-    ],
+    args: ['-I', '-S', '-B', '-X', 'faulthandler', '-c', GUEST_BOOTSTRAP, ...siteDirs],
     binds,
     tmpfs,
     env: { ...NATIVE_ENV, LD_LIBRARY_PATH: libraryDirs.join(':') },

@@ -15,9 +15,9 @@ native sandbox's start): `_ast` and `_json` are the C modules under `ast` and `j
 
 import _ast
 import _json
+import _signal
 import builtins
 import os
-import signal
 import sys
 import types
 
@@ -75,7 +75,7 @@ class _Quitter:
 def configure(env, scratch_dir, recursion_limit, max_value_bytes):
     """Prepares a fresh `__main__`, the environment and the interrupt handler; called once."""
     global _namespace, _max_value_bytes
-    signal.signal(signal.SIGINT, _on_interrupt)
+    _signal.signal(_signal.SIGINT, _on_interrupt)
     # Pyodide puts defaults of its own (HOME, USER, PATH, the loader's path in `_`) into the
     # environment; the guest gets exactly what the policy grants.
     os.environ.clear()

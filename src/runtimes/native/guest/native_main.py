@@ -1,7 +1,8 @@
 """The program every native sandbox runs: the host's CPython, confined by the OS layers.
 
-The host starts it as `python3 -I -S -B native_main.py <driver.py> <site dir>...` inside
-bubblewrap, with an empty environment (but for the loader's path and MALLOC_ARENA_MAX), fd 0 and
+The host compiles this file and driver.py once (with the same interpreter) and starts
+`python3 -I -S -B -X faulthandler -c <bootstrap> <site dir>...` inside bubblewrap, the bootstrap
+running the compiled code (native-files.ts says why and how), with an empty environment (but for the loader's path and MALLOC_ARENA_MAX), fd 0 and
 fd 1 on /dev/null, fd 2 for crash reports (faulthandler's) and the protocol on fd 3 (framing:
 src/protocol/frame.ts; messages: src/protocol/messages.ts). It reads `init`, says `hello`, then
 serves one request at a time until the host hangs up.
@@ -17,9 +18,9 @@ run and at its end: a line printed before a sleep reaches the host within a tick
 loop costs a system call per 8 KiB, not per line. What a hard kill cuts off is at most one tick.
 """
 
+import _signal
 import io
 import os
-import signal
 import sys
 import time
 import types
@@ -163,7 +164,7 @@ def _run(request, step):
     _State.next_raise = 0.0
     _State.capturing = True
     _State.stoppable = True
-    signal.setitimer(signal.ITIMER_REAL, TICK_S, TICK_S)
+    _signal.setitimer(_signal.ITIMER_REAL, TICK_S, TICK_S)
     try:
         text = step()
         _State.stoppable = False
@@ -176,7 +177,7 @@ def _run(request, step):
         _State.stoppable = False
         _flush_output()
         _State.capturing = False
-        signal.setitimer(signal.ITIMER_REAL, 0, 0)
+        _signal.setitimer(_signal.ITIMER_REAL, 0, 0)
     if outcome["kind"] == "interrupted":
         truncated = _State.truncated[KIND_STDOUT] or _State.truncated[KIND_STDERR]
         outcome["reason"] = "output" if truncated else "timeout"
@@ -329,13 +330,11 @@ def _handle(request):
     raise SystemExit(f"pyward sandbox: unknown request {kind!r}")
 
 
-def _load_driver(path):
-    """driver.py as the module `_pyward_driver`, its frames named as the driver's."""
+def _load_driver(code):
+    """driver.py (compiled by the host as "<pyward-driver>") as the module `_pyward_driver`."""
     module = types.ModuleType("_pyward_driver")
-    with open(path, encoding="utf-8") as file:
-        source = file.read()
     sys.modules[module.__name__] = module
-    exec(compile(source, "<pyward-driver>", "exec", dont_inherit=True), module.__dict__)
+    exec(code, module.__dict__)
     return module
 
 
@@ -396,7 +395,7 @@ def _start(init, site_dirs):
     driver.configure(init["env"], _scratch, init["recursionLimit"], init["maxValueBytes"])
     os._exit = _flushing(os._exit)
     os.abort = _flushing(os.abort)
-    signal.signal(signal.SIGALRM, _tick)
+    _signal.signal(_signal.SIGALRM, _tick)
 
 
 def main():
@@ -404,7 +403,7 @@ def main():
     if init is None or init.get("type") != "init" or init.get("protocolVersion") != PROTOCOL_VERSION:
         raise SystemExit("pyward sandbox: the host did not start with a matching init message")
     try:
-        _start(init, sys.argv[2:])
+        _start(init, sys.argv[1:])
     except BaseException as error:
         _send_message({"type": "startFailed", "message": f"{type(error).__name__}: {error}"})
         raise SystemExit(1)
@@ -421,7 +420,7 @@ def main():
         _send_message(reply)
 
 
-driver = _load_driver(sys.argv[1])
+driver = _load_driver(DRIVER_CODE)  # noqa: F821 (given by the bootstrap)
 _scratch = "/sandbox"
 _max_file_bytes = 0
 main()
