@@ -23,9 +23,11 @@ export interface IsolationDiagnosis {
   confinement: ConfinementFindings
   /** A real Pyodide sandbox, started in `auto`, and what it reported. */
   sandbox: { ok: true; startMs: number; isolation: IsolationLayer[] } | { ok: false; error: string }
+  /** A native sandbox (the host's python3, runtime "native"), started, and its Python version. */
+  native: { ok: true; startMs: number; python: string } | { ok: false; error: string }
 }
 
-/** Probes the layers, looks inside a confined process, and starts a real sandbox. */
+/** Probes the layers, looks inside a confined process, and starts a real sandbox of each runtime. */
 export async function diagnoseIsolation(): Promise<IsolationDiagnosis> {
   const layers = await checkIsolation()
   const confinement = await probeConfinement('auto')
@@ -42,5 +44,19 @@ export async function diagnoseIsolation(): Promise<IsolationDiagnosis> {
   } catch (error) {
     sandbox = { ok: false, error: (error as Error).message }
   }
-  return { layers, confinement, sandbox }
+  return { layers, confinement, sandbox, native: await diagnoseNative() }
+}
+
+async function diagnoseNative(): Promise<IsolationDiagnosis['native']> {
+  const started = performance.now()
+  try {
+    await using box = await Sandbox.create({ runtime: 'native', timeoutMs: 10_000 })
+    const startMs = Math.round(performance.now() - started)
+    const result = await box.run('import sys\nsys.version.split()[0]')
+    return result.status === 'ok' && typeof result.value === 'string'
+      ? { ok: true, startMs, python: result.value }
+      : { ok: false, error: `a run ended ${result.status}` }
+  } catch (error) {
+    return { ok: false, error: (error as Error).message }
+  }
 }

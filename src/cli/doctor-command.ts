@@ -15,6 +15,8 @@ export interface DoctorCheck {
   ok: boolean
   detail: string
   fix: string | null
+  /** A check of something a host may go without (the native runtime): it does not fail doctor. */
+  optional?: boolean
 }
 
 /** Host directories that must not appear at the root of a confined process. */
@@ -29,7 +31,7 @@ export function createDoctorCommand(): Command {
     .action(async (flags: { json?: boolean }) => {
       try {
         const checks = doctorChecks(await diagnoseIsolation())
-        const ok = checks.every((check) => check.ok)
+        const ok = checks.every((check) => check.ok || check.optional)
         if (flags.json) {
           process.stdout.write(`${JSON.stringify({ ok, checks }, null, 2)}\n`)
         } else {
@@ -109,16 +111,34 @@ export function doctorChecks(diagnosis: IsolationDiagnosis): DoctorCheck[] {
           fix: 'see the message; npm install, npm run build',
         },
   )
+  const { native } = diagnosis
+  checks.push(
+    native.ok
+      ? {
+          name: 'native runtime',
+          ok: true,
+          detail: `a native sandbox (python3 ${native.python}) started in ${native.startMs} ms`,
+          fix: null,
+          optional: true,
+        }
+      : {
+          name: 'native runtime',
+          ok: false,
+          detail: native.error,
+          fix: 'only for runtime "native": every OS layer above, and python3 (or the policy\'s "python")',
+          optional: true,
+        },
+  )
   return checks
 }
 
 export function formatChecks(checks: readonly DoctorCheck[]): string {
   const width = Math.max(...checks.map((check) => check.name.length))
   const lines = checks.flatMap((check) => [
-    `${check.ok ? 'ok     ' : 'MISSING'}  ${check.name.padEnd(width)}  ${check.detail}`,
+    `${check.ok ? 'ok     ' : check.optional ? 'absent ' : 'MISSING'}  ${check.name.padEnd(width)}  ${check.detail}`,
     ...(check.fix ? [`${' '.repeat(9 + width + 2)}fix: ${check.fix}`] : []),
   ])
-  const missing = checks.filter((check) => !check.ok).length
+  const missing = checks.filter((check) => !check.ok && !check.optional).length
   const summary =
     missing === 0
       ? 'Every layer is active: sandboxes on this host run with full isolation.'

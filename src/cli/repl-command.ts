@@ -28,7 +28,8 @@ async function startRepl(flags: PolicyFlags): Promise<number> {
   let sandbox: Sandbox
   try {
     policy = await policyFromFlags(flags)
-    await warnAboutMissingLayers(flags.isolation)
+    // The native runtime runs with every layer or not at all: nothing to warn about.
+    if (flags.runtime !== 'native') await warnAboutMissingLayers(flags.isolation)
     sandbox = await Sandbox.create(policy)
   } catch (error) {
     return reportFailure(error)

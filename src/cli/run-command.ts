@@ -37,7 +37,8 @@ async function runProgram(file: string | undefined, flags: RunFlags): Promise<nu
   try {
     const { code, filename } = readProgram(file, flags.c)
     const policy = await policyFromFlags(flags)
-    await warnAboutMissingLayers(flags.isolation)
+    // The native runtime runs with every layer or not at all: nothing to warn about.
+    if (flags.runtime !== 'native') await warnAboutMissingLayers(flags.isolation)
     const relay = !flags.json
     const result = await run(code, {
       ...policy,

@@ -216,6 +216,15 @@ function finishPlan(
   }
 }
 
+/**
+ * Throws ISOLATION_UNAVAILABLE, worded for `requiredBy`, unless this host has every OS layer: for
+ * a runtime that demands them, before it spends time preparing a program that could not start.
+ */
+export async function requireEveryLayer(requiredBy: string): Promise<void> {
+  const missing = (await detectHostSupport()).layers.filter((status) => !status.ok)
+  if (missing.length > 0) throw isolationUnavailable(missing, requiredBy)
+}
+
 let swept = false
 
 /** Once per host process: the leaves of hosts that were killed before they could clean up. */

@@ -36,10 +36,12 @@ describe('isolation modes', { timeout: TEST_TIMEOUT_MS * 4 }, () => {
         ['rlimits', true],
         ['node-permissions', true],
         ['sandbox', true],
+        ['native runtime', true],
       ],
     )
     const detail = (name: string) => report.checks.find((check) => check.name === name)?.detail
     assert.match(detail('seccomp') ?? '', /Seccomp: 2/)
+    assert.match(detail('native runtime') ?? '', /a native sandbox \(python3 3\.\d+\.\d+\) started/)
     assert.match(detail('network') ?? '', /saw 0 connection/)
   })
 
@@ -53,6 +55,30 @@ describe('isolation modes', { timeout: TEST_TIMEOUT_MS * 4 }, () => {
     assert.match(ran.stdout, /MISSING\s+seccomp/)
     // Unconfined, the probe reached the host's listener: the doctor says so.
     assert.match(ran.stdout, /MISSING\s+network .*saw 1 connection/)
+    // The native runtime is optional: absent here, and not counted as missing.
+    assert.match(
+      ran.stdout,
+      /absent\s+native runtime\s+The native runtime runs the host's CPython only inside every OS layer/,
+    )
+  })
+
+  it('the native runtime refuses to start without every layer, even in auto', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    for (const isolation of ['auto', 'strict']) {
+      const ran = await pyward(
+        ['run', '--runtime', 'native', '--isolation', isolation, '-c', 'print("ran")'],
+        '',
+        WITHOUT_BWRAP,
+      )
+      assert.equal(ran.code, 69, ran.stderr)
+      assert.equal(ran.stdout, '')
+      assert.match(ran.stderr, /native runtime runs the host's CPython only inside every OS layer/)
+      assert.match(
+        ran.stderr,
+        /- namespaces: bwrap was not found on PATH\. Fix: install bubblewrap/,
+      )
+    }
   })
 
   it('--isolation strict refuses to run without bwrap, naming each layer and its fix', {

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url'
 import { SandboxError } from '../../errors.js'
 import { readElfInterpreter } from '../../isolation/binary-dependencies.js'
 import type { ReadOnlyBind, SizedTmpfs } from '../../isolation/bwrap-args.js'
-import type { ConfinedProgram } from '../../isolation/launch-plan.js'
+import { type ConfinedProgram, requireEveryLayer } from '../../isolation/launch-plan.js'
 import { programRoot } from '../../isolation/program-root.js'
 import {
   CGROUP_MEMORY_MARGIN_MB,
@@ -49,7 +49,11 @@ const LIB_DIR = '/usr/lib/pyward-libs'
  */
 const NATIVE_ENV = { MALLOC_ARENA_MAX: '2' }
 
+const REQUIRED_BY =
+  'The native runtime runs the host\'s CPython only inside every OS layer (no WebAssembly boundary holds its C code), even with isolation "auto"'
+
 export async function nativeLaunch(policy: ResolvedPolicy): Promise<GuestLaunch> {
+  await requireEveryLayer(REQUIRED_BY)
   const layout = await findPythonLayout(policy.python)
   const sitePackages = policy.sitePackages ?? layout.sitePackages
   const program = await nativeProgram(layout, sitePackages, policy)
@@ -58,8 +62,7 @@ export async function nativeLaunch(policy: ResolvedPolicy): Promise<GuestLaunch>
   return {
     request: {
       mode: 'strict',
-      requiredBy:
-        'The native runtime runs the host\'s CPython only inside every OS layer (no WebAssembly boundary holds its C code), even with isolation "auto"',
+      requiredBy: REQUIRED_BY,
       limits: {
         // Its files live in memory (tmpfs), charged to the cgroup like the process's own pages.
         memoryBytes:
