@@ -1,8 +1,7 @@
 # Fills the disk: writes 1 GiB in 1 MiB chunks to the scratch dir and to /tmp, through Python and
-# through the JavaScript realm. Judged on the host: its free disk space does not drop and no
-# file appears in its temporary directory.
+# through the JavaScript realm (where the runtime has one). Judged on the host: its free disk space
+# does not drop and no file appears in its temporary directory.
 exec(open("/sandbox/_attack.py").read())
-import js
 
 chunk = b"x" * (1 << 20)
 

@@ -1,5 +1,6 @@
 /**
- * A sandbox must not outlive its host, even busy: judged by whether its process still exists.
+ * A sandbox must not outlive its host, even busy, whatever its runtime: judged by whether its
+ * process still exists.
  */
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
@@ -7,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { HAS_PROC } from '../helpers/sandbox-processes.ts'
-import { TEST_TIMEOUT_MS } from '../helpers/sandboxes.ts'
+import { RUNTIMES, type RuntimeName, TEST_TIMEOUT_MS } from '../helpers/sandboxes.ts'
 
 const HELPER = fileURLToPath(new URL('../helpers/busy-host.ts', import.meta.url))
 
@@ -21,8 +22,8 @@ function isRunning(pid: number): boolean {
   }
 }
 
-async function startBusyHost(mode: 'exit' | 'wait') {
-  const host = spawn(process.execPath, ['--import', 'tsx', HELPER, mode], {
+async function startBusyHost(runtime: RuntimeName, mode: 'exit' | 'wait') {
+  const host = spawn(process.execPath, ['--import', 'tsx', HELPER, runtime, mode], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const pid = await new Promise<number>((resolve, reject) => {
@@ -41,20 +42,22 @@ async function waitUntilGone(pid: number, withinMs: number): Promise<number> {
   return performance.now() - started
 }
 
-describe('a busy sandbox and the end of its host', {
-  skip: !HAS_PROC && 'needs /proc (Linux)',
-}, () => {
-  it('dies when the host exits', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const { pid } = await startBusyHost('exit')
-    await waitUntilGone(pid, 5_000)
-    assert.equal(isRunning(pid), false, 'the sandbox outlived its host')
-  })
+for (const runtime of RUNTIMES) {
+  describe(`a busy sandbox and the end of its host (${runtime})`, {
+    skip: !HAS_PROC && 'needs /proc (Linux)',
+  }, () => {
+    it('dies when the host exits', { timeout: TEST_TIMEOUT_MS }, async () => {
+      const { pid } = await startBusyHost(runtime, 'exit')
+      await waitUntilGone(pid, 5_000)
+      assert.equal(isRunning(pid), false, 'the sandbox outlived its host')
+    })
 
-  it('ends itself soon after the host is killed', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const { host, pid } = await startBusyHost('wait')
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    host.kill('SIGKILL')
-    await waitUntilGone(pid, 5_000)
-    assert.equal(isRunning(pid), false, 'the sandbox outlived its killed host')
+    it('ends itself soon after the host is killed', { timeout: TEST_TIMEOUT_MS }, async () => {
+      const { host, pid } = await startBusyHost(runtime, 'wait')
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      host.kill('SIGKILL')
+      await waitUntilGone(pid, 5_000)
+      assert.equal(isRunning(pid), false, 'the sandbox outlived its killed host')
+    })
   })
-})
+}

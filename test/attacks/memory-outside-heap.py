@@ -1,23 +1,22 @@
-# Takes memory the Python heap cap does not see: pipe buffers (pure Python), JavaScript typed
-# arrays, and Pyodide's own wasm memory grown by a wasm instruction instead of Memory.grow().
+# Takes memory the Python heap cap does not see. In Pyodide: pipe buffers (pure Python),
+# JavaScript typed arrays, and Pyodide's own wasm memory grown by a wasm instruction instead of
+# Memory.grow(). In a native sandbox: anonymous mmap pages and C's malloc through ctypes, both
+# outside Python's allocator (and what it would report as MemoryError).
 exec(open("/sandbox/_attack.py").read())
 import asyncio
 import os
 
-import js
-import pyodide_js
-from pyodide.ffi import to_js
-
 kind = params["memoryAttack"]
+MIB = 1 << 20
 if kind == "pipe":
     read_end, write_end = os.pipe()
-    block = b"x" * (1 << 20)
+    block = b"x" * MIB
     for _ in range(4096):
         os.write(write_end, block)
 elif kind == "typed-arrays":
     keep = []
     for _ in range(16):
-        array = js.Uint8Array.new(256 * 1024 * 1024)
+        array = js.Uint8Array.new(256 * MIB)
         array.fill(1)
         keep.append(array)
 elif kind == "wasm-grow":
@@ -36,11 +35,29 @@ elif kind == "wasm-grow":
     env.memory = memory
     imports = js.Object.new()
     imports.env = env
-    grow = js.WebAssembly.Instance.new(js.WebAssembly.Module.new(to_js(wasm)), imports).exports.grow
-    js.setTimeout(grow, 0, (1024 * 1024 * 1024 - memory.buffer.byteLength) // 65536)
+    grow = js.WebAssembly.Instance.new(js.WebAssembly.Module.new(ffi.to_js(wasm)), imports).exports.grow
+    js.setTimeout(grow, 0, (1024 * MIB - memory.buffer.byteLength) // 65536)
     js.setTimeout(pyodide_js._module._emscripten_notify_memory_growth, 0, 0)
     await asyncio.sleep(0.2)
-    data = bytearray(700 * 1024 * 1024)
+    data = bytearray(700 * MIB)
     for i in range(0, len(data), 4096):
         data[i] = 1
+elif kind == "mmap":
+    import mmap
+
+    keep = []
+    for _ in range(4096):
+        pages = mmap.mmap(-1, 16 * MIB)
+        pages.write(b"x" * (16 * MIB))
+        keep.append(pages)
+elif kind == "malloc":
+    import ctypes
+
+    libc = ctypes.CDLL(None)
+    libc.malloc.restype = ctypes.c_void_p
+    for _ in range(4096):
+        block = libc.malloc(16 * MIB)
+        if block is None:
+            break
+        ctypes.memset(block, 1, 16 * MIB)
 print("survived", kind)

@@ -1,19 +1,14 @@
 # Reads host paths outside every mount: system files, other processes' environments, the host's
 # working directory, and the canary by absolute path, by `..` chains out of a mount and through
 # symlinks the host put inside a mount (absolute, relative, to the canary's directory). Through
-# Python's open/os and through the JavaScript realm. Judged on the host: the canary's secret,
+# Python's open/os and through the JavaScript realm (where the runtime has one). Judged on the host: the canary's secret,
 # the host's environment secret and /etc/passwd's content appear nowhere in the result.
 exec(open("/sandbox/_attack.py").read())
 import os
 
-import js
-import pyodide_js
-from pyodide.ffi import to_js
-
 canary, folder = params["canaryPath"], params["canaryDir"]
 mount, links = params["mountSandboxPath"], params["linksSandboxPath"]
 cwd = params["hostCwd"]
-FS = pyodide_js.FS
 SYSTEM_PATHS = [
     "/etc/passwd",
     "/etc/shadow",
@@ -47,7 +42,12 @@ attempt("symlink in /tmp to the canary", lambda: (os.symlink(canary, "/tmp/l"), 
 
 
 # The JavaScript realm: Emscripten's FS (which mounts hold the real host paths) and Node itself.
+def to_js(value):
+    return ffi.to_js(value)
+
+
 def nodefs_read(root, path):
+    FS = pyodide_js.FS
     at = "/nodefs" + str(len(os.listdir("/")))
     FS.mkdirTree(at)
     FS.mount(FS.filesystems.NODEFS, js.Object.fromEntries(to_js([["root", root]])), at)
@@ -55,12 +55,12 @@ def nodefs_read(root, path):
 
 
 def mount_node(path):
-    node = FS.lookupPath(path).node
+    node = pyodide_js.FS.lookupPath(path).node
     return str(node.mount.opts.root)
 
 
-attempt("FS.readFile canary", lambda: FS.readFile(canary, to_js({"encoding": "utf8"})))
-attempt("FS.readFile /etc/passwd", lambda: FS.readFile("/etc/passwd", to_js({"encoding": "utf8"})))
+attempt("FS.readFile canary", lambda: pyodide_js.FS.readFile(canary, to_js({"encoding": "utf8"})))
+attempt("FS.readFile /etc/passwd", lambda: pyodide_js.FS.readFile("/etc/passwd", to_js({"encoding": "utf8"})))
 attempt("host root of the mount", lambda: mount_node(mount))
 attempt("host root of the links mount", lambda: mount_node(links))
 attempt("NODEFS mount of /", lambda: nodefs_read("/", canary))

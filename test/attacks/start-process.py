@@ -1,10 +1,8 @@
-# Tries to start a host process that would create the marker, directly and through the JS realm.
+# Tries to start a host process that would create the marker, through Python and through the
+# JavaScript realm (where the runtime has one).
 exec(open("/sandbox/_attack.py").read())
 import os
 import subprocess
-
-import js
-import pyodide_js
 
 command = f"touch {params['markerPath']}"
 

@@ -1,22 +1,31 @@
-# Tries to create a file on the host (the marker), by every route known to us.
+# Tries to create a file on the host (the marker), by every route known to us: Python's own,
+# /proc's views of other roots, and the JavaScript realm (where the runtime has one).
 exec(open("/sandbox/_attack.py").read())
 import os
 
-import js
-import pyodide_js
-
 marker, folder = params["markerPath"], params["markerDir"]
-FS = pyodide_js.FS
+
+
+def fs():
+    return pyodide_js.FS
+
+
+def write(path):
+    with open(path, "w") as file:
+        file.write("escaped")
 
 
 def write_through_nodefs(root, at, name):
-    FS.mkdirTree(at)
-    FS.mount(FS.filesystems.NODEFS, js.Object.fromEntries([["root", root]]), at)
-    with open(f"{at}/{name}", "w") as f:
-        f.write("escaped")
+    fs().mkdirTree(at)
+    fs().mount(fs().filesystems.NODEFS, js.Object.fromEntries([["root", root]]), at)
+    write(f"{at}/{name}")
 
 
-attempt("open", lambda: open(marker, "w").write("escaped"))
+attempt("open", lambda: write(marker))
+attempt("mkdir", lambda: os.mkdir(f"{folder}/escaped-dir"))
+attempt("/proc/1/root", lambda: write(f"/proc/1/root{marker}"))
+attempt("/proc/<host>/root", lambda: write(f"/proc/{params['hostPid']}/root{marker}"))
+attempt("symlink in /tmp", lambda: (os.symlink(marker, "/tmp/to-marker"), write("/tmp/to-marker")))
 attempt("NODEFS mount of the marker dir", lambda: write_through_nodefs(folder, "/w1", "escaped"))
 attempt("NODEFS mount of /", lambda: write_through_nodefs("/", "/w2", marker.lstrip("/")))
 attempt("report to file", lambda: js.process.report.writeReport(marker))
