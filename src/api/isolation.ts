@@ -7,6 +7,8 @@
 import { type ConfinementFindings, probeConfinement } from '../isolation/confinement-probe.js'
 import { detectHostSupport } from '../isolation/host-support.js'
 import type { IsolationLayer, IsolationMode, LayerStatus } from '../isolation/layers.js'
+import { nextSandboxUser, readableBy } from '../isolation/sandbox-user.js'
+import { findPythonLayout } from '../runtimes/native/python-layout.js'
 import { Sandbox } from './sandbox.js'
 
 export type { ConfinementFindings, IsolationMode, LayerStatus }
@@ -24,7 +26,18 @@ export interface IsolationDiagnosis {
   /** A real Pyodide sandbox, started in `auto`, and what it reported. */
   sandbox: { ok: true; startMs: number; isolation: IsolationLayer[] } | { ok: false; error: string }
   /** A native sandbox (the host's python3, runtime "native"), started, and its Python version. */
-  native: { ok: true; startMs: number; python: string } | { ok: false; error: string }
+  native:
+    | {
+        ok: true
+        startMs: number
+        python: string
+        /**
+         * On a host run as root: the interpreter's file that a uid of its own cannot read, for
+         * which native sandboxes run as root (with /proc covered); null when they do not.
+         */
+        unreadableByOwnUid: string | null
+      }
+    | { ok: false; error: string }
 }
 
 /** Probes the layers, looks inside a confined process, and starts a real sandbox of each runtime. */
@@ -47,15 +60,25 @@ export async function diagnoseIsolation(): Promise<IsolationDiagnosis> {
   return { layers, confinement, sandbox, native: await diagnoseNative() }
 }
 
+/** The first of the default interpreter's files a sandbox uid cannot read (root hosts only). */
+async function unreadableFile(): Promise<string | null> {
+  if (process.getuid?.() !== 0) return null
+  const layout = await findPythonLayout(null)
+  const user = nextSandboxUser()
+  const files = [layout.executable, layout.stdlib, ...layout.sitePackages]
+  return files.find((file) => !readableBy(file, user)) ?? null
+}
+
 async function diagnoseNative(): Promise<IsolationDiagnosis['native']> {
   const started = performance.now()
   try {
     await using box = await Sandbox.create({ runtime: 'native', timeoutMs: 10_000 })
     const startMs = Math.round(performance.now() - started)
     const result = await box.run('import sys\nsys.version.split()[0]')
-    return result.status === 'ok' && typeof result.value === 'string'
-      ? { ok: true, startMs, python: result.value }
-      : { ok: false, error: `a run ended ${result.status}` }
+    if (result.status !== 'ok' || typeof result.value !== 'string') {
+      return { ok: false, error: `a run ended ${result.status}` }
+    }
+    return { ok: true, startMs, python: result.value, unreadableByOwnUid: await unreadableFile() }
   } catch (error) {
     return { ok: false, error: (error as Error).message }
   }

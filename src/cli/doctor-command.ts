@@ -117,8 +117,14 @@ export function doctorChecks(diagnosis: IsolationDiagnosis): DoctorCheck[] {
       ? {
           name: 'native runtime',
           ok: true,
-          detail: `a native sandbox (python3 ${native.python}) started in ${native.startMs} ms`,
-          fix: null,
+          detail:
+            native.unreadableByOwnUid === null
+              ? `a native sandbox (python3 ${native.python}) started in ${native.startMs} ms`
+              : `a native sandbox (python3 ${native.python}) started in ${native.startMs} ms, as root: ${native.unreadableByOwnUid} is not readable by other users, so native sandboxes cannot run as a uid of their own (/proc is covered)`,
+          fix:
+            native.unreadableByOwnUid === null
+              ? null
+              : 'give native sandboxes an interpreter every user can read (Debian: /usr/bin/python3 with --python), or make its directories readable',
           optional: true,
         }
       : {
