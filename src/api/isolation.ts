@@ -7,8 +7,6 @@
 import { type ConfinementFindings, probeConfinement } from '../isolation/confinement-probe.js'
 import { detectHostSupport } from '../isolation/host-support.js'
 import type { IsolationLayer, IsolationMode, LayerStatus } from '../isolation/layers.js'
-import { nextSandboxUser, readableBy } from '../isolation/sandbox-user.js'
-import { findPythonLayout } from '../runtimes/native/python-layout.js'
 import { Sandbox } from './sandbox.js'
 
 export type { ConfinementFindings, IsolationMode, LayerStatus }
@@ -26,18 +24,7 @@ export interface IsolationDiagnosis {
   /** A real Pyodide sandbox, started in `auto`, and what it reported. */
   sandbox: { ok: true; startMs: number; isolation: IsolationLayer[] } | { ok: false; error: string }
   /** A native sandbox (the host's python3, runtime "native"), started, and its Python version. */
-  native:
-    | {
-        ok: true
-        startMs: number
-        python: string
-        /**
-         * On a host run as root: the interpreter's file that a uid of its own cannot read, for
-         * which native sandboxes run as root (with /proc covered); null when they do not.
-         */
-        unreadableByOwnUid: string | null
-      }
-    | { ok: false; error: string }
+  native: { ok: true; startMs: number; python: string } | { ok: false; error: string }
 }
 
 /** Probes the layers, looks inside a confined process, and starts a real sandbox of each runtime. */
@@ -60,15 +47,6 @@ export async function diagnoseIsolation(): Promise<IsolationDiagnosis> {
   return { layers, confinement, sandbox, native: await diagnoseNative() }
 }
 
-/** The first of the default interpreter's files a sandbox uid cannot read (root hosts only). */
-async function unreadableFile(): Promise<string | null> {
-  if (process.getuid?.() !== 0) return null
-  const layout = await findPythonLayout(null)
-  const user = nextSandboxUser()
-  const files = [layout.executable, layout.stdlib, ...layout.sitePackages]
-  return files.find((file) => !readableBy(file, user)) ?? null
-}
-
 async function diagnoseNative(): Promise<IsolationDiagnosis['native']> {
   const started = performance.now()
   try {
@@ -78,7 +56,7 @@ async function diagnoseNative(): Promise<IsolationDiagnosis['native']> {
     if (result.status !== 'ok' || typeof result.value !== 'string') {
       return { ok: false, error: `a run ended ${result.status}` }
     }
-    return { ok: true, startMs, python: result.value, unreadableByOwnUid: await unreadableFile() }
+    return { ok: true, startMs, python: result.value }
   } catch (error) {
     return { ok: false, error: (error as Error).message }
   }

@@ -117,21 +117,15 @@ export function doctorChecks(diagnosis: IsolationDiagnosis): DoctorCheck[] {
       ? {
           name: 'native runtime',
           ok: true,
-          detail:
-            native.unreadableByOwnUid === null
-              ? `a native sandbox (python3 ${native.python}) started in ${native.startMs} ms`
-              : `a native sandbox (python3 ${native.python}) started in ${native.startMs} ms, as root: ${native.unreadableByOwnUid} is not readable by other users, so native sandboxes cannot run as a uid of their own (/proc is covered)`,
-          fix:
-            native.unreadableByOwnUid === null
-              ? null
-              : 'give native sandboxes an interpreter every user can read (Debian: /usr/bin/python3 with --python), or make its directories readable',
+          detail: `a native sandbox (python3 ${native.python}) started in ${native.startMs} ms`,
+          fix: null,
           optional: true,
         }
       : {
           name: 'native runtime',
           ok: false,
           detail: native.error,
-          fix: 'only for runtime "native": every OS layer above, and python3 (or the policy\'s "python")',
+          fix: 'only for runtime "native": every OS layer above, and a python3 (or the policy\'s "python", or PYWARD_PYTHON) that every user can read when pyward runs as root',
           optional: true,
         },
   )

@@ -83,6 +83,13 @@ export interface LaunchRequest {
    * who demands it and why, for the error that refuses a host lacking one.
    */
   requiredBy?: string
+  /**
+   * Set when the program must never run as the host's root (on a host run as root, when no uid of
+   * its own can read what it needs): why, for the error that refuses it. A sandbox whose uid maps
+   * to host root owns every root-owned file it can reach (its device nodes, its inherited
+   * /dev/null): measured, a native guest chmod-ed the host's /dev/null.
+   */
+  refuseHostRoot?: { why: string; fix: string }
 }
 
 export async function planLaunch(request: LaunchRequest): Promise<LaunchPlan> {
@@ -139,9 +146,20 @@ function finishPlan(
     const binds = [...root.binds, ...program.binds]
     // On a root host, the sandbox runs as a host uid of its own whenever such a user can read
     // what is bound in (bubblewrap binds as the user it runs as); otherwise as root, /proc covered.
+    let unreadable: string | undefined
     if (support.unprivilegedBwrap) {
       const user = nextSandboxUser()
-      if (binds.every((bind) => readableBy(bind.hostPath, user))) runAs = user
+      unreadable = binds.find((bind) => !readableBy(bind.hostPath, user))?.hostPath
+      if (unreadable === undefined) runAs = user
+    }
+    if (runAs === null && process.getuid?.() === 0 && request.refuseHostRoot !== undefined) {
+      const why = support.unprivilegedBwrap
+        ? `${unreadable} is not readable by other users`
+        : 'bubblewrap cannot run as an unprivileged user here'
+      throw new SandboxError(
+        'ISOLATION_UNAVAILABLE',
+        `${request.refuseHostRoot.why}: on this host, run as root, it would run as root, because ${why}. Fix: ${request.refuseHostRoot.fix}, or run pyward as a user other than root. \`pyward doctor\` shows which.`,
+      )
     }
     const bwrap: BwrapCommand = {
       root: { binds, tmpfs: program.tmpfs },

@@ -49,8 +49,11 @@ const SCRIPT = [
   `if [ "$1" = wait ]; then read -r go <&${GO_FD} && [ "$go" = go ] || exit 125; fi`,
   `exec ${GO_FD}<&-`,
   'shift',
-  // POSIX shells count -f in 512-byte blocks and -v in KiB.
-  'ulimit -c 0 && ulimit -f "$3" && ulimit -n "$1" && ulimit -t "$2" && ulimit -v "$4" || exit 125',
+  // POSIX shells count -f in 512-byte blocks and -v in KiB. A size above the hard limit the host
+  // was given is lowered to it (raising it fails for a user, and would lift an operator's cap).
+  'cap() { hard=$(ulimit -H "$1") || return 1; if [ "$hard" != unlimited ] && [ "$2" -gt "$hard" ]; then ulimit "$1" "$hard"; else ulimit "$1" "$2"; fi; }',
+  'ulimit -c 0 && cap -f "$3" && ulimit -n "$1" && ulimit -t "$2" || exit 125',
+  'if [ "$4" != none ]; then cap -v "$4" || exit 125; fi',
   'ulimit -r 0 2>/dev/null; ulimit -l 0 2>/dev/null',
   // POSIX shells cannot set RLIMIT_SIGPENDING or MSGQUEUE; util-linux's prlimit can, where it
   // is installed. (Both count per host uid: on a root host each sandbox has a uid of its own.)
@@ -83,7 +86,7 @@ export function buildLauncher(
       String(limits.cpuSeconds),
       String(Math.ceil(limits.fileSizeBytes / 512)),
       limits.addressSpaceBytes === null
-        ? 'unlimited'
+        ? 'none'
         : String(Math.ceil(limits.addressSpaceBytes / 1024)),
       command,
       ...args,

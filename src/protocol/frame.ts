@@ -17,6 +17,12 @@ export type FrameKind = (typeof FRAME_KIND)[keyof typeof FRAME_KIND]
 /** Room for a file of MAX_FILE_BYTES in base64 inside a JSON message, and little more. */
 export const MAX_FRAME_BYTES = 48 * 1024 * 1024
 
+/**
+ * A sandbox sends output in frames of at most this many bytes: one write of the guest's may be
+ * larger than a frame may be (maxOutputBytes goes up to 64 MiB).
+ */
+export const MAX_OUTPUT_FRAME_BYTES = 1024 * 1024
+
 const HEADER_BYTES = 5
 
 export interface Frame {

@@ -31,4 +31,10 @@ attempt("NODEFS mount of /", lambda: write_through_nodefs("/", "/w2", marker.lst
 attempt("report to file", lambda: js.process.report.writeReport(marker))
 attempt("process.binding fs", lambda: js.process.binding("fs"))
 attempt("unlink the canary", lambda: os.unlink(params["canaryPath"]))
+# The device nodes and the /dev/null on fds 0 and 1 are the host's own inodes: a sandbox whose uid
+# mapped to the host's root would own them, and could change them for every host process.
+attempt("chmod /dev/null", lambda: os.chmod("/dev/null", 0o600))
+attempt("chmod /dev/urandom", lambda: os.chmod("/dev/urandom", 0o600))
+attempt("fchmod fd 0", lambda: os.fchmod(0, 0o600))
+attempt("fchmod fd 1", lambda: os.fchmod(1, 0o600))
 report()

@@ -1,12 +1,14 @@
 /**
  * The native runtime's own files on the host, which its sandboxes read (bound read-only) and must
  * not change, not even a timestamp or a mode: the interpreter, modules of its standard library
- * and pyward's guest files. The counterpart of host-watch.ts's check of Pyodide's files.
+ * and pyward's guest files; and the host's device nodes, which every sandbox binds. The counterpart of host-watch.ts's check of Pyodide's files.
  */
 import assert from 'node:assert/strict'
 import { statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { findPythonLayout } from '../../src/runtimes/native/python-layout.ts'
+
+const DEVICES = ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom']
 
 export interface NativeFilesWatch {
   files: readonly string[]
@@ -26,11 +28,17 @@ export async function watchNativeFiles(): Promise<NativeFilesWatch> {
     dist('native/guest/native_main.py'),
     dist('python/driver.py'),
   ]
-  const stamp = () =>
-    files.map((path) => {
+  const stamp = () => [
+    ...files.map((path) => {
       const stat = statSync(path)
       return `${path} mode ${stat.mode.toString(8)} mtime ${stat.mtimeMs} ctime ${stat.ctimeMs}`
-    })
+    }),
+    // The host's device nodes, which a sandbox binds (their times move with the host's own use).
+    ...DEVICES.map((path) => {
+      const stat = statSync(path)
+      return `${path} mode ${stat.mode.toString(8)} owner ${stat.uid}:${stat.gid}`
+    }),
+  ]
   const before = stamp()
   return {
     files,

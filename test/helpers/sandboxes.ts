@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import type { TestContext } from 'node:test'
 import {
   type IsolationLayer,
@@ -49,6 +49,16 @@ export const EXPECTED_LAYERS: Record<RuntimeName, IsolationLayer[]> = {
 }
 
 const DEBIAN_PYTHON = '/usr/bin/python3'
+
+/**
+ * On a host run as root, a native sandbox refuses an interpreter that other users cannot read (it
+ * would run as root): this machine's python3 is pyenv's under /root. The tests then run native
+ * sandboxes with Debian's, which .ci/run installs, through the operator's setting, so that the CLI
+ * subprocesses and the attack hosts get it too. An operator's own PYWARD_PYTHON is kept.
+ */
+if (process.getuid?.() === 0 && !process.env.PYWARD_PYTHON && existsSync(DEBIAN_PYTHON)) {
+  process.env.PYWARD_PYTHON = DEBIAN_PYTHON
+}
 
 /**
  * The interpreter the native numpy tests run: Debian's /usr/bin/python3 when it imports numpy

@@ -73,6 +73,17 @@ for (const runtime of RUNTIMES) {
       }
     })
 
+    it('reports os._exit(n) as an exit with status n, above 128 too', {
+      timeout: TEST_TIMEOUT_MS,
+    }, async (t) => {
+      // (A status above 128 from the process's end alone would read as a signal: 139 as SIGSEGV.)
+      const sandbox = await openSandbox(t, { runtime })
+      const result = await sandbox.run('import os\nos._exit(139)')
+      assert.deepEqual([result.status, result.exitCode], ['error', 139])
+      assert.ok(sandbox.closed)
+      assert.match(sandbox.closedReason ?? '', /os\._exit\(139\)/)
+    })
+
     it('reports the output written before os._exit()', {
       timeout: TEST_TIMEOUT_MS,
     }, async (t) => {

@@ -4,6 +4,9 @@
  * PATH; `--isolation strict` refusing; `auto` running with a warning and a shorter layer list.
  */
 import assert from 'node:assert/strict'
+import { chmodSync, copyFileSync, mkdtempSync, realpathSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { InvalidOptionsError, run } from '../../src/index.ts'
 import { OS_LAYERS } from '../../src/isolation/layers.ts'
@@ -60,6 +63,29 @@ describe('isolation modes', { timeout: TEST_TIMEOUT_MS * 4 }, () => {
       ran.stdout,
       /absent\s+native runtime\s+The native runtime runs the host's CPython only inside every OS layer/,
     )
+  })
+
+  it('on a root host, the native runtime refuses an interpreter only root can read', {
+    timeout: TEST_TIMEOUT_MS,
+    skip:
+      process.getuid?.() !== 0 ? 'only a host run as root would run the sandbox as root' : false,
+  }, async () => {
+    // A copy of the interpreter in a directory only root can enter: a sandbox uid cannot read it,
+    // so the sandbox would run as root, and own the root-owned files it reaches.
+    const dir = mkdtempSync(join(tmpdir(), 'pyward-root-only-'))
+    try {
+      const python = join(dir, 'python3')
+      copyFileSync(realpathSync('/usr/bin/python3'), python)
+      chmodSync(python, 0o755)
+      const ran = await pyward(['run', '--runtime', 'native', '--python', python, '-c', 'print(1)'])
+      assert.equal(ran.code, 69, ran.stderr)
+      assert.equal(ran.stdout, '')
+      assert.match(ran.stderr, /A native sandbox never runs as the host's root/)
+      assert.ok(ran.stderr.includes(`${python} is not readable by other users`), ran.stderr)
+      assert.match(ran.stderr, /Fix: choose an interpreter every user can read/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('the native runtime refuses to start without every layer, even in auto', {

@@ -37,4 +37,26 @@ describe('the native runtime', { timeout: TEST_TIMEOUT_MS * 2 }, () => {
     const result = await sandbox.run('import numpy')
     assert.equal(result.error?.type, 'ModuleNotFoundError')
   })
+
+  it('gives math libraries one thread unless the policy says otherwise, outside os.environ', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async (t) => {
+    // OpenBLAS starts a thread per core otherwise, each with its stack and buffers, against the
+    // address-space cap and the task limit: on a many-core host numpy would not even import.
+    // The libraries read the C environment, which is what the guest's getenv() sees.
+    const code = [
+      'import ctypes, os',
+      'getenv = ctypes.CDLL(None).getenv',
+      'getenv.restype = ctypes.c_char_p',
+      'names = ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"]',
+      '[[getenv(name.encode()) and getenv(name.encode()).decode() for name in names], dict(os.environ)]',
+    ].join('\n')
+    const single = await (await openSandbox(t, { runtime: 'native', python })).run(code)
+    assert.equal(single.status, 'ok', single.error?.traceback)
+    assert.deepEqual(single.value, [['1', '1', '1'], {}])
+    const env = { OPENBLAS_NUM_THREADS: '2' }
+    const two = await (await openSandbox(t, { runtime: 'native', python, env })).run(code)
+    assert.equal(two.status, 'ok', two.error?.traceback)
+    assert.deepEqual(two.value, [['2', '1', '1'], env])
+  })
 })

@@ -291,6 +291,42 @@ for (const runtime of RUNTIMES) {
       await assert.rejects(sandbox.listFiles(), closed)
     })
 
+    it('carries one write larger than a protocol frame whole', {
+      timeout: TEST_TIMEOUT_MS,
+    }, async () => {
+      // 49 MiB in one write: past the 48 MiB a frame may hold, within a 64 MiB output cap.
+      const result = await run('import sys\nsys.stdout.write("x" * 49 * 2**20)', {
+        runtime,
+        maxOutputBytes: 64 * 2 ** 20,
+        memoryMb: 1024,
+        timeoutMs: 30_000,
+      })
+      assert.equal(result.status, 'ok', result.error?.message)
+      assert.equal(result.stdout.length, 49 * 2 ** 20)
+      assert.equal(result.stdoutTruncated, false)
+    })
+
+    it('keeps output written by several threads at once whole', {
+      timeout: TEST_TIMEOUT_MS,
+      skip: runtime === 'pyodide' ? 'Pyodide has no threads' : false,
+    }, async () => {
+      const result = await run(
+        [
+          'import sys, threading',
+          'def noise():',
+          '    for _ in range(40): sys.stderr.write("e" * 100_000)',
+          'threads = [threading.Thread(target=noise) for _ in range(2)]',
+          'for thread in threads: thread.start()',
+          'for _ in range(40): sys.stdout.write("o" * 100_000)',
+          'for thread in threads: thread.join()',
+        ].join('\n'),
+        { runtime, maxOutputBytes: 16 * 2 ** 20, timeoutMs: 30_000 },
+      )
+      assert.equal(result.status, 'ok', result.error?.message)
+      assert.equal(result.stdout, 'o'.repeat(4_000_000))
+      assert.equal(result.stderr, 'e'.repeat(8_000_000))
+    })
+
     it('holds an exception of any size to maxValueBytes, and still reports it as error', async () => {
       const result = await run('class Huge(Exception):\n    pass\nraise Huge("x" * 3_000_000)', {
         runtime,

@@ -192,6 +192,40 @@ describe('buildLauncher', () => {
     assert.match(result.stdout, /Max address space\s+314572800\s+314572800/)
   })
 
+  it('lowers a size limit to the hard limit it was given, never raising it', {
+    skip: !existsSync('/usr/bin/prlimit') ? 'needs util-linux prlimit' : false,
+  }, () => {
+    const sized = { ...limits, fileSizeBytes: 1024 * 1024, addressSpaceBytes: 900 * 1024 * 1024 }
+    const launcher = buildLauncher('/bin/sh', false, sized, '/bin/sh', [
+      '-c',
+      'grep -E "Max (file size|address space)" /proc/self/limits',
+    ])
+    const result = spawnSync(
+      '/usr/bin/prlimit',
+      ['--fsize=65536', '--as=629145600', launcher.command, ...launcher.args],
+      { encoding: 'utf8', env: {} },
+    )
+    assert.equal(result.status, 0, result.stderr)
+    assert.match(result.stdout, /Max file size\s+65536\s+65536/)
+    assert.match(result.stdout, /Max address space\s+629145600\s+629145600/)
+  })
+
+  it('leaves the address space alone when no limit is asked for', {
+    skip: !existsSync('/usr/bin/prlimit') ? 'needs util-linux prlimit' : false,
+  }, () => {
+    const launcher = buildLauncher('/bin/sh', false, limits, '/bin/sh', [
+      '-c',
+      'grep -E "Max address space" /proc/self/limits',
+    ])
+    const result = spawnSync(
+      '/usr/bin/prlimit',
+      ['--as=629145600:1258291200', launcher.command, ...launcher.args],
+      { encoding: 'utf8', env: {} },
+    )
+    assert.equal(result.status, 0, result.stderr)
+    assert.match(result.stdout, /Max address space\s+629145600\s+1258291200/)
+  })
+
   it('passes on no variable of its own', () => {
     const launcher = buildLauncher('/bin/sh', false, limits, '/usr/bin/env', [])
     const result = spawnSync(launcher.command, launcher.args, { encoding: 'utf8', env: {} })

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
-import { MAX_FRAME_BYTES } from '../../src/protocol/frame.ts'
+import { MAX_FRAME_BYTES, MAX_OUTPUT_FRAME_BYTES } from '../../src/protocol/frame.ts'
 import { MAX_LISTED_FILES } from '../../src/protocol/protocol-limits.ts'
 import { PROTOCOL_VERSION } from '../../src/protocol/version.ts'
 
@@ -30,6 +30,7 @@ describe("native_main.py's protocol constants", () => {
   it('match the host', () => {
     assert.equal(constant('PROTOCOL_VERSION'), PROTOCOL_VERSION)
     assert.equal(constant('MAX_FRAME_BYTES'), MAX_FRAME_BYTES)
+    assert.equal(constant('MAX_OUTPUT_FRAME_BYTES'), MAX_OUTPUT_FRAME_BYTES)
     assert.equal(constant('MAX_LISTED_FILES'), MAX_LISTED_FILES)
   })
 })

@@ -19,6 +19,7 @@ import { execFile } from 'node:child_process'
 import {
   chmodSync,
   copyFileSync,
+  existsSync,
   linkSync,
   mkdirSync,
   mkdtempSync,
@@ -74,12 +75,20 @@ export function prepareNativeFiles(
   const key = `${executable}\0${libraries.join('\0')}`
   let files = prepared.get(key)
   if (files === undefined) {
-    files = prepare(executable, guest, libraries, prepared.size)
+    files = prepare(executable, guest, libraries, nextIndex++)
     prepared.set(key, files)
     files.catch(() => prepared.delete(key))
+    return files
   }
-  return files
+  // Removed under us (a cleaner of old files in /tmp, say): made again.
+  return files.then((ready) => {
+    if (existsSync(ready.guestCode) && existsSync(ready.libDir)) return ready
+    prepared.delete(key)
+    return prepareNativeFiles(executable, guest, libraries)
+  })
 }
+
+let nextIndex = 0
 
 async function prepare(
   executable: string,
@@ -88,7 +97,21 @@ async function prepare(
   index: number,
 ): Promise<NativeFiles> {
   const dir = join(ownDirectory(), String(index))
-  mkdirSync(dir, { mode: 0o755 })
+  mkdirSync(dir, { recursive: true, mode: 0o755 })
+  try {
+    return await fill(dir, executable, guest, libraries)
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true })
+    throw error
+  }
+}
+
+async function fill(
+  dir: string,
+  executable: string,
+  guest: { main: string; driver: string },
+  libraries: readonly string[],
+): Promise<NativeFiles> {
   const guestCode = join(dir, 'guest.marshal')
   await run(executable, ['-I', '-S', '-c', COMPILE, guest.main, guest.driver, guestCode], {
     env: {},
@@ -121,7 +144,7 @@ async function prepare(
 
 /** This process's directory, made at first use; stale ones of dead processes are removed. */
 function ownDirectory(): string {
-  if (privateDir !== undefined) return privateDir
+  if (privateDir !== undefined && existsSync(privateDir)) return privateDir
   removeStaleDirectories()
   privateDir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`))
   // mkdtemp makes it 0700: the sandbox may run as a uid of its own (on a root host).

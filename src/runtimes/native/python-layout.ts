@@ -51,8 +51,12 @@ const LAUNCHER_ENV = ['PATH', 'HOME', 'PYENV_ROOT', 'PYENV_VERSION']
 
 const layouts = new Map<string, Promise<PythonLayout>>()
 
-/** The layout of `python` (a host path), or of `python3` on the host's PATH when null. */
-export function findPythonLayout(python: string | null): Promise<PythonLayout> {
+/**
+ * The layout of `python` (a host path), or when null of the operator's default: $PYWARD_PYTHON,
+ * else `python3` on the host's PATH.
+ */
+export function findPythonLayout(configured: string | null): Promise<PythonLayout> {
+  const python = configured ?? defaultPython()
   const key = python ?? ''
   let layout = layouts.get(key)
   if (layout === undefined) {
@@ -62,6 +66,11 @@ export function findPythonLayout(python: string | null): Promise<PythonLayout> {
     layout.catch(() => layouts.delete(key))
   }
   return layout
+}
+
+function defaultPython(): string | null {
+  const fromEnv = process.env.PYWARD_PYTHON
+  return fromEnv === undefined || fromEnv === '' ? null : fromEnv
 }
 
 async function askInterpreter(python: string | null): Promise<PythonLayout> {
@@ -75,6 +84,9 @@ async function askInterpreter(python: string | null): Promise<PythonLayout> {
   try {
     const { stdout } = await run(command, ['-I', '-c', ASK], {
       env,
+      // Not the host's working directory: a version manager's file there (.python-version) would
+      // choose the interpreter.
+      cwd: '/',
       timeout: ASK_TIMEOUT_MS,
       encoding: 'utf8',
     })
@@ -83,7 +95,7 @@ async function askInterpreter(python: string | null): Promise<PythonLayout> {
     const which =
       python === null
         ? 'python3 (on the host\'s PATH: install it, or set the policy\'s "python" to an interpreter)'
-        : `${python} (the policy's "python")`
+        : `${python} (the policy's "python", or PYWARD_PYTHON)`
     throw new SandboxError(
       'RUNTIME_START_FAILED',
       `The native runtime could not ask ${which} where its files are: ${(cause as Error).message}`,

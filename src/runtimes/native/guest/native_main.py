@@ -19,6 +19,7 @@ loop costs a system call per 8 KiB, not per line. What a hard kill cuts off is a
 """
 
 import _signal
+import _thread
 import io
 import os
 import sys
@@ -33,6 +34,15 @@ TICK_S = 0.02
 # After the deadline, the interrupt is raised again this often while the code swallows it.
 REFIRE_S = 0.1
 MAX_LISTED_FILES = 100_000
+# Output goes out in frames of at most this much (the host refuses a frame past MAX_FRAME_BYTES).
+MAX_OUTPUT_FRAME_BYTES = 1024 * 1024
+# Math libraries start a thread per core (each with its stack and buffers, against RLIMIT_AS and
+# the task limit): one each, unless the policy's environment says otherwise.
+THREAD_COUNT_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+_MAIN_THREAD = _thread.get_ident()
+# Frames are written whole, one at a time, whichever thread writes them.
+_channel_lock = _thread.allocate_lock()
 
 
 class _State:
@@ -44,9 +54,12 @@ class _State:
     deadline = 0.0
     next_raise = 0.0
     overflow = False
-    # Set while a frame is being written, so that an interrupt never cuts one in half.
-    in_channel = False
-    in_write = False
+    # The thread writing a frame now: the tick never interrupts the main thread in the middle of one.
+    sender = None
+    # Output writes in progress, in any thread: the tick's flush waits for the next tick.
+    writers = 0
+    # The request being served, which an os._exit() answers before it ends the process.
+    request_id = None
     written = {KIND_STDOUT: 0, KIND_STDERR: 0}
     truncated = {KIND_STDOUT: False, KIND_STDERR: False}
     max_output = 0
@@ -54,13 +67,14 @@ class _State:
 
 def _send(kind, payload):
     frame = (len(payload) + 1).to_bytes(4, "big") + bytes((kind,)) + payload
-    _State.in_channel = True
-    try:
-        view = memoryview(frame)
-        while view:
-            view = view[os.write(CHANNEL, view):]
-    finally:
-        _State.in_channel = False
+    with _channel_lock:
+        _State.sender = _thread.get_ident()
+        try:
+            view = memoryview(frame)
+            while view:
+                view = view[os.write(CHANNEL, view):]
+        finally:
+            _State.sender = None
 
 
 def _send_message(message):
@@ -114,18 +128,19 @@ class _Output(io.RawIOBase):
         size = len(data)
         if not _State.capturing:
             return size
-        _State.in_write = True
+        _State.writers += 1
         try:
             room = _State.max_output + 1 - _State.written[self.kind]
             if room > 0:
                 kept = bytes(data[:room])
-                _send(self.kind, kept)
+                for start in range(0, len(kept), MAX_OUTPUT_FRAME_BYTES):
+                    _send(self.kind, kept[start : start + MAX_OUTPUT_FRAME_BYTES])
                 _State.written[self.kind] += len(kept)
             if _State.written[self.kind] > _State.max_output and not _State.truncated[self.kind]:
                 _State.truncated[self.kind] = True
                 _State.overflow = True
         finally:
-            _State.in_write = False
+            _State.writers -= 1
         # Everything is reported written: the guest sees no I/O error, only the interrupt.
         return size
 
@@ -151,9 +166,10 @@ def _flush_output():
 
 
 def _tick(signum, frame):
-    if _State.in_channel:
+    # Signal handlers run in the main thread, between its bytecodes.
+    if _State.sender == _MAIN_THREAD:
         return
-    if not _State.in_write:
+    if _State.writers == 0 and not _channel_lock.locked():
         _flush_output()
     if not _State.stoppable:
         return
@@ -190,6 +206,10 @@ def _run(request, step):
     if outcome["kind"] == "interrupted":
         truncated = _State.truncated[KIND_STDOUT] or _State.truncated[KIND_STDERR]
         outcome["reason"] = "output" if truncated else "timeout"
+    return _outcome_message(outcome)
+
+
+def _outcome_message(outcome):
     error = outcome.get("error") or {}
     return {
         "type": "outcome",
@@ -372,13 +392,18 @@ def _add_site_dir(directory):
                 sys.path.append(path)
 
 
-def _flushing(end):
+def _flushing(end, answers):
     """os._exit and os.abort, sending the run's buffered output first (CPython would lose it;
-    the Pyodide runtime sends every write at once, so nothing is lost there either)."""
+    the Pyodide runtime sends every write at once, so nothing is lost there either). os._exit
+    also answers the run, so that the host reports the status given, whatever it is (from the
+    process's end alone, a status above 128 would read as a signal)."""
 
     def ending(*args):
         _State.stoppable = False
         _flush_output()
+        if answers and _State.request_id is not None and args and isinstance(args[0], int):
+            _send_message({**_outcome_message({"kind": "terminated", "exitCode": args[0] & 0xFF}),
+                           "id": _State.request_id})
         end(*args)
 
     ending.__name__ = end.__name__
@@ -402,8 +427,12 @@ def _start(init, site_dirs):
     driver.driver_files.add(__file__)
     driver.async_runner = _run_coroutine
     driver.configure(init["env"], _scratch, init["recursionLimit"], init["maxValueBytes"])
-    os._exit = _flushing(os._exit)
-    os.abort = _flushing(os.abort)
+    os._exit = _flushing(os._exit, answers=True)
+    os.abort = _flushing(os.abort, answers=False)
+    for name in THREAD_COUNT_VARIABLES:
+        if name not in init["env"]:
+            # The C environment only: os.environ stays exactly the policy's.
+            os.putenv(name, "1")
     _signal.signal(_signal.SIGALRM, _tick)
 
 
@@ -424,7 +453,9 @@ def main():
             return
         if request["type"] == "init":
             continue
+        _State.request_id = request["id"]
         reply = _handle(request)
+        _State.request_id = None
         reply["id"] = request["id"]
         _send_message(reply)
 

@@ -19,6 +19,7 @@ import {
   FRAME_KIND,
   type Frame,
   FrameDecoder,
+  MAX_OUTPUT_FRAME_BYTES,
 } from '../../../protocol/frame.js'
 import type { HostMessage } from '../../../protocol/messages.js'
 
@@ -59,7 +60,10 @@ export function sendMessage(message: object, fd = CHANNEL_FD): void {
 export function sendOutput(stream: 'stdout' | 'stderr', bytes: Uint8Array, fd = CHANNEL_FD): void {
   const kind = stream === 'stdout' ? FRAME_KIND.stdout : FRAME_KIND.stderr
   // One system call per frame: Pyodide writes a line at a time.
-  writeAll(fd, Buffer.concat([encodeFrameHeader(kind, bytes.byteLength), bytes]))
+  for (let start = 0; start < bytes.byteLength; start += MAX_OUTPUT_FRAME_BYTES) {
+    const chunk = bytes.subarray(start, start + MAX_OUTPUT_FRAME_BYTES)
+    writeAll(fd, Buffer.concat([encodeFrameHeader(kind, chunk.byteLength), chunk]))
+  }
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {
