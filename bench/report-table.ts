@@ -197,7 +197,7 @@ export function nativeRows(cold: NativeColdStart | null, suite: NativeCpuSuite |
       ? row([
           'native cold one-shot `run(print(1), { runtime: native })` (ms)',
           ...times(cold.sandbox),
-          `python3 -S -c pass ${cold.bare.p50} / ${cold.bare.p95} ms`,
+          `${cold.python.executable} ${cold.python.version} -S -c pass ${cold.bare.p50} / ${cold.bare.p95} ms`,
           ratio(cold.sandbox.p50, cold.bare.p50),
           '≤ 40 ms',
         ])

@@ -12,6 +12,7 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import {
+  chmodSync,
   existsSync,
   mkdtempSync,
   readdirSync,
@@ -137,6 +138,8 @@ for (const runtime of RUNTIMES) {
     }, async (t) => {
       // Symlinks the host itself put into a mounted directory, pointing out of it at the canary.
       const linksDir = mkdtempSync(join(tmpdir(), 'pyward-links-'))
+      // Readable by all, as a mount must be for the sandbox to run as a uid of its own.
+      chmodSync(linksDir, 0o755)
       t.after(() => rmSync(linksDir, { recursive: true, force: true }))
       const { canaryPath, canaryDir } = host.params
       const links = {

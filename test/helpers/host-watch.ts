@@ -14,6 +14,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import {
+  chmodSync,
   existsSync,
   mkdtempSync,
   readdirSync,
@@ -57,8 +58,11 @@ export async function watchHost(): Promise<HostWatch> {
   const markerDir = mkdtempSync(join(tmpdir(), 'pyward-marker-'))
   const markerPath = join(markerDir, 'escaped')
   const mountDir = mkdtempSync(join(tmpdir(), 'pyward-mounted-'))
+  // Readable by every user, as a mount must be for a sandbox on a root host to run as a uid of its
+  // own (a native sandbox refuses to run otherwise; a Pyodide one would run as root).
+  chmodSync(mountDir, 0o755)
   const victimPath = join(mountDir, 'victim.txt')
-  writeFileSync(victimPath, 'must stay')
+  writeFileSync(victimPath, 'must stay', { mode: 0o644 })
   const victimStat = statSync(victimPath)
   const mount = { hostPath: mountDir, sandboxPath: '/mnt/shared' }
   const runtimeFiles = [

@@ -82,7 +82,10 @@ describe('isolation modes', { timeout: TEST_TIMEOUT_MS * 4 }, () => {
       assert.equal(ran.stdout, '')
       assert.match(ran.stderr, /A native sandbox never runs as the host's root/)
       assert.ok(ran.stderr.includes(`${python} is not readable by other users`), ran.stderr)
-      assert.match(ran.stderr, /Fix: choose an interpreter every user can read/)
+      assert.match(
+        ran.stderr,
+        /Fix: give it an interpreter, site-packages and mounts every user can read/,
+      )
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -210,6 +210,8 @@ for (const runtime of RUNTIMES) {
       timeout: TEST_TIMEOUT_MS,
     }, async (t) => {
       const dir = mkdtempSync(join(tmpdir(), 'pyward-mount-'))
+      // Readable by all, as a mount must be for a sandbox on a root host to run as a uid of its own.
+      chmodSync(dir, 0o755)
       writeFileSync(join(dir, 'data.csv'), 'a,b\n1,2\n')
       const sandbox = await openSandbox(t, {
         runtime,

@@ -65,7 +65,7 @@ export async function nativeLaunch(policy: ResolvedPolicy): Promise<GuestLaunch>
       requiredBy: REQUIRED_BY,
       refuseHostRoot: {
         why: "A native sandbox never runs as the host's root (its guest would own the root-owned files it can reach, such as its device nodes)",
-        fix: 'choose an interpreter every user can read (the policy\'s "python", --python or PYWARD_PYTHON; Debian\'s is /usr/bin/python3), or make its directories readable',
+        fix: 'give it an interpreter, site-packages and mounts every user can read (an interpreter through the policy\'s "python", --python or PYWARD_PYTHON: Debian\'s /usr/bin/python3 is one), or make them readable',
       },
       limits: {
         // Its files live in memory (tmpfs), charged to the cgroup like the process's own pages.
