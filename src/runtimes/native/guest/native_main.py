@@ -39,6 +39,10 @@ MAX_OUTPUT_FRAME_BYTES = 1024 * 1024
 # Math libraries start a thread per core (each with its stack and buffers, against RLIMIT_AS and
 # the task limit): one each, unless the policy's environment says otherwise.
 THREAD_COUNT_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+# The stack of each thread Python starts. glibc's default is RLIMIT_STACK (8 MiB), all of it
+# address space under RLIMIT_AS: 2 MiB leaves ordinary threaded code its room (CPython 3.11+ runs
+# Python-to-Python calls without the C stack).
+THREAD_STACK_BYTES = 2 * 1024 * 1024
 
 _MAIN_THREAD = _thread.get_ident()
 # Frames are written whole, one at a time, whichever thread writes them.
@@ -429,6 +433,7 @@ def _start(init, site_dirs):
     driver.configure(init["env"], _scratch, init["recursionLimit"], init["maxValueBytes"])
     os._exit = _flushing(os._exit, answers=True)
     os.abort = _flushing(os.abort, answers=False)
+    _thread.stack_size(THREAD_STACK_BYTES)
     for name in THREAD_COUNT_VARIABLES:
         if name not in init["env"]:
             # The C environment only: os.environ stays exactly the policy's.
