@@ -34,6 +34,11 @@ const STOP_REASONS = {
 } as const
 type StopReason = keyof typeof STOP_REASONS
 
+const RUNTIME_NAMES: Record<ResolvedPolicy['runtime'], string> = {
+  pyodide: 'Pyodide',
+  native: 'native',
+}
+
 export interface SessionKind {
   runtime: ResolvedPolicy['runtime']
   /**
@@ -66,7 +71,19 @@ export class SandboxSession implements RuntimeSession {
     open: (onBreach: BreachHandler) => Promise<SandboxConnection>,
   ): Promise<SandboxSession> {
     const session = new SandboxSession(policy, kind)
-    session.#connection = await open((breach, connection) => session.#onBreach(breach, connection))
+    try {
+      session.#connection = await open((breach, connection) =>
+        session.#onBreach(breach, connection),
+      )
+    } catch (cause) {
+      // A host that lacks what the isolation demands says so in its own words, as do bad options.
+      if (cause instanceof SandboxError) throw cause
+      throw new SandboxError(
+        'RUNTIME_START_FAILED',
+        `Could not start a ${RUNTIME_NAMES[kind.runtime]} sandbox: ${(cause as Error).message}`,
+        { cause },
+      )
+    }
     return session
   }
 

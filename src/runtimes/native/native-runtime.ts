@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { SandboxError } from '../../errors.js'
 import type { Runtime } from '../runtime.js'
 import { SandboxConnection } from '../sandbox-connection.js'
 import { SandboxSession } from '../sandbox-session.js'
@@ -17,17 +16,6 @@ export const nativeRuntime: Runtime = {
     SandboxSession.start(
       policy,
       { runtime: 'native', exitIsInterpreterExit: true },
-      async (onBreach) => {
-        try {
-          return await SandboxConnection.open(await nativeLaunch(policy), onBreach)
-        } catch (cause) {
-          if (cause instanceof SandboxError) throw cause
-          throw new SandboxError(
-            'RUNTIME_START_FAILED',
-            `Could not start a native sandbox: ${(cause as Error).message}`,
-            { cause },
-          )
-        }
-      },
+      async (onBreach) => SandboxConnection.open(await nativeLaunch(policy), onBreach),
     ),
 }

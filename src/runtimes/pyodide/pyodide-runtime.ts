@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { SandboxError } from '../../errors.js'
 import { detectHostSupport } from '../../isolation/host-support.js'
 import type { Runtime } from '../runtime.js'
 import { SandboxConnection, SandboxStartFailed } from '../sandbox-connection.js'
@@ -21,36 +20,23 @@ export const pyodideRuntime: Runtime = {
         // The host's probe (its first time: ~50-100 ms of processes) runs while the snapshot is
         // looked up and verified.
         if (policy.isolation !== 'none') void detectHostSupport()
-        try {
-          const from = await chooseStart(policy)
-          const warmUp = options.warmUp ?? false
-          return await SandboxConnection.open(pyodideLaunch(policy, from, warmUp), onBreach).catch(
-            (error: unknown) => {
-              // Only the sandbox's own report that it could not start from the snapshot (its
-              // content was not the recorded one, or Pyodide could not restore it) is the
-              // snapshot's fault.
-              if (
-                from.kind !== 'restore' ||
-                !(error instanceof SandboxStartFailed && error.loading)
-              ) {
-                throw error
-              }
-              refuseSnapshot(from.file, error.message)
-              return SandboxConnection.open(
-                pyodideLaunch(policy, { kind: 'cold' }, warmUp),
-                onBreach,
-              )
-            },
-          )
-        } catch (cause) {
-          // A host that lacks what isolation "strict" demands says so in its own words.
-          if (cause instanceof SandboxError) throw cause
-          throw new SandboxError(
-            'RUNTIME_START_FAILED',
-            `Could not start a Pyodide sandbox: ${(cause as Error).message}`,
-            { cause },
-          )
-        }
+        const from = await chooseStart(policy)
+        const warmUp = options.warmUp ?? false
+        return SandboxConnection.open(pyodideLaunch(policy, from, warmUp), onBreach).catch(
+          (error: unknown) => {
+            // Only the sandbox's own report that it could not start from the snapshot (its
+            // content was not the recorded one, or Pyodide could not restore it) is the
+            // snapshot's fault.
+            if (
+              from.kind !== 'restore' ||
+              !(error instanceof SandboxStartFailed && error.loading)
+            ) {
+              throw error
+            }
+            refuseSnapshot(from.file, error.message)
+            return SandboxConnection.open(pyodideLaunch(policy, { kind: 'cold' }, warmUp), onBreach)
+          },
+        )
       },
     ),
 }

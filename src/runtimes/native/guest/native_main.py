@@ -22,6 +22,7 @@ import _signal
 import _thread
 import io
 import os
+import posix
 import sys
 import time
 import types
@@ -431,8 +432,9 @@ def _start(init, site_dirs):
     driver.driver_files.add(__file__)
     driver.async_runner = _run_coroutine
     driver.configure(init["env"], _scratch, init["recursionLimit"], init["maxValueBytes"])
-    os._exit = _flushing(os._exit, answers=True)
-    os.abort = _flushing(os.abort, answers=False)
+    # posix._exit is the same function as os._exit: both names get the wrapper.
+    os._exit = posix._exit = _flushing(os._exit, answers=True)
+    os.abort = posix.abort = _flushing(os.abort, answers=False)
     _thread.stack_size(THREAD_STACK_BYTES)
     for name in THREAD_COUNT_VARIABLES:
         if name not in init["env"]:
