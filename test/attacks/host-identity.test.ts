@@ -50,7 +50,8 @@ const NATIVE_PYTHON = '/usr/bin/python3'
 const NATIVE_LAYOUT = await findPythonLayout(NATIVE_PYTHON).catch(() => null)
 const NOBODY_CAN_READ_NATIVE =
   NATIVE_LAYOUT !== null &&
-  [NATIVE_LAYOUT.executable, NATIVE_LAYOUT.stdlib, files.distDir].every((path) =>
+  // (pyward's guest reaches a native sandbox compiled, from a directory of the host process's own.)
+  [NATIVE_LAYOUT.executable, NATIVE_LAYOUT.stdlib].every((path) =>
     readableBy(path, { uid: SANDBOX_UID_BASE, gid: SANDBOX_UID_BASE }),
   )
 
