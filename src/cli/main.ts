@@ -9,6 +9,7 @@ import { createDoctorCommand } from './doctor-command.js'
 import { readPackageVersion } from './package-version.js'
 import { createReplCommand } from './repl-command.js'
 import { createRunCommand } from './run-command.js'
+import { createServeCommand } from './serve-command.js'
 
 const program = new Command('pyward')
   .description(
@@ -19,5 +20,6 @@ const program = new Command('pyward')
   .addCommand(createRunCommand())
   .addCommand(createReplCommand())
   .addCommand(createDoctorCommand())
+  .addCommand(createServeCommand())
 
 await program.parseAsync(process.argv)

@@ -1,0 +1,198 @@
+/**
+ * The HTTP service as a client meets it: a real server on 127.0.0.1:0, real sandboxes, fetch.
+ * Limits of the service (keys, body size, queue, per-key runs, bad limits) are judged by the
+ * answers; a disconnected client's run by the server's own count of running runs.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import type { RunResult } from '../../src/index.ts'
+import { type RunningServer, startServer } from '../../src/server/start-server.ts'
+import { TEST_TIMEOUT_MS } from '../helpers/sandboxes.ts'
+
+const KEY = 'test-key-0123456789abcdef'
+const OTHER_KEY = 'test-key-fedcba9876543210'
+
+interface Answer {
+  status: number
+  headers: Headers
+  body: Record<string, unknown>
+}
+
+async function post(
+  server: RunningServer,
+  body: unknown,
+  options: { key?: string | null; raw?: string; signal?: AbortSignal } = {},
+): Promise<Answer> {
+  const key = options.key === undefined ? KEY : options.key
+  const response = await fetch(`${server.url}/v1/run`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(key === null ? {} : { authorization: `Bearer ${key}` }),
+    },
+    body: options.raw ?? JSON.stringify(body),
+    ...(options.signal ? { signal: options.signal } : {}),
+  })
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as Record<string, unknown>,
+  }
+}
+
+async function health(server: RunningServer): Promise<{ running: number; waiting: number }> {
+  return (await (await fetch(`${server.url}/v1/health`)).json()) as {
+    running: number
+    waiting: number
+  }
+}
+
+const errorCode = (answer: Answer) => (answer.body.error as { code: string } | undefined)?.code
+
+describe('pyward serve', { timeout: TEST_TIMEOUT_MS * 4 }, () => {
+  let server: RunningServer
+
+  before(async () => {
+    server = await startServer({
+      port: 0,
+      apiKeys: [KEY, OTHER_KEY],
+      maxConcurrency: 1,
+      queue: 1,
+      maxPerKey: 2,
+      limits: { timeoutMs: 2_000 },
+    })
+  })
+  after(() => server.close())
+
+  it('runs code and answers the RunResult', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const answer = await post(server, {
+      code: 'import sys\nprint(sum(range(10)))\nprint(input(), file=sys.stderr)\n6 * 7',
+      stdin: 'from stdin\n',
+      filename: 'job.py',
+    })
+    assert.equal(answer.status, 200)
+    const result = answer.body as unknown as RunResult
+    assert.deepEqual(
+      [result.status, result.stdout, result.stderr, result.value],
+      ['ok', '45\n', 'from stdin\n', 42],
+    )
+    const failing = await post(server, { code: '1 / 0', filename: 'job.py' })
+    assert.equal(failing.status, 200, 'a Python error is a result, not an HTTP error')
+    const error = (failing.body as unknown as RunResult).error
+    assert.equal(error?.type, 'ZeroDivisionError')
+    assert.match(error?.traceback ?? '', /File "job\.py", line 1/)
+  })
+
+  it('refuses a request without a valid key with 401, and says how to send one', async () => {
+    for (const key of [null, 'wrong-key-0123456789abcdef']) {
+      const answer = await post(server, { code: '1' }, { key })
+      assert.equal(answer.status, 401)
+      assert.equal(errorCode(answer), 'UNAUTHORIZED')
+      assert.equal(answer.headers.get('www-authenticate'), 'Bearer')
+    }
+    const health = await fetch(`${server.url}/v1/health`)
+    assert.equal(health.status, 200, 'health needs no key (for load balancers)')
+  })
+
+  it('refuses a body over the limit with 413 before running anything', async () => {
+    const answer = await post(server, { code: `x = "${'a'.repeat(9 * 1024 * 1024)}"` })
+    assert.equal(answer.status, 413)
+    assert.equal(errorCode(answer), 'PAYLOAD_TOO_LARGE')
+  })
+
+  it('answers bad requests with 400, naming each field', async () => {
+    const bad = await post(server, { code: '1', timeoutMs: -5, memoryMb: 'lots', mounts: [] })
+    assert.equal(bad.status, 400)
+    assert.equal(errorCode(bad), 'INVALID_REQUEST')
+    const issues = (bad.body.error as { issues: { path: string; message: string }[] }).issues
+    assert.deepEqual(issues.map((issue) => issue.path).sort(), ['(body)', 'memoryMb', 'timeoutMs'])
+    assert.match(JSON.stringify(issues), /mounts cannot be set by a request/)
+    assert.match(JSON.stringify(issues), /milliseconds from 1 to/)
+    const notJson = await post(server, null, { raw: '{"code": ' })
+    assert.deepEqual([notJson.status, errorCode(notJson)], [400, 'INVALID_REQUEST'])
+    const noCode = await post(server, { stdin: 'x' })
+    assert.deepEqual([noCode.status, errorCode(noCode)], [400, 'INVALID_REQUEST'])
+  })
+
+  it("lowers a request's limits to the server's maximums", {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    const started = performance.now()
+    const answer = await post(server, { code: 'while True: pass', timeoutMs: 60_000 })
+    const result = answer.body as unknown as RunResult
+    assert.equal(result.status, 'timeout')
+    assert.ok(performance.now() - started < 20_000, 'ended at the server maximum (2 s), not 60 s')
+  })
+
+  it('refuses runs past the queue, and past the per-key cap, with 429 and Retry-After', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    const slow = { code: 'import time\ntime.sleep(1.5)\n1', timeoutMs: 2_000 }
+    // One running, one waiting: that key has its 2 runs in flight, the server its 1 + 1.
+    const first = post(server, slow)
+    await waitFor(async () => (await health(server)).running === 1)
+    const second = post(server, slow)
+    await waitFor(async () => (await health(server)).waiting === 1)
+    const sameKey = await post(server, slow)
+    assert.equal(sameKey.status, 429)
+    assert.equal(errorCode(sameKey), 'BUSY')
+    assert.match(String((sameKey.body.error as { message: string }).message), /this API key/)
+    assert.equal(sameKey.headers.get('retry-after'), '1')
+    const queueFull = await post(server, slow, { key: OTHER_KEY })
+    assert.equal(queueFull.status, 429)
+    assert.match(String((queueFull.body.error as { message: string }).message), /waiting/)
+    // Those admitted are served, none lost.
+    for (const answer of await Promise.all([first, second])) {
+      assert.equal(answer.status, 200)
+      assert.equal((answer.body as unknown as RunResult).value, 1)
+    }
+  })
+
+  it('stops a run whose client disconnected', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const patient = await startServer({ port: 0, apiKeys: [KEY], limits: { timeoutMs: 30_000 } })
+    try {
+      const controller = new AbortController()
+      const pending = post(
+        patient,
+        { code: 'print("started", flush=True)\nwhile True: pass', timeoutMs: 30_000 },
+        { signal: controller.signal },
+      ).catch((error: unknown) => error)
+      await waitFor(async () => (await health(patient)).running === 1)
+      // Well into the run (a sandbox starts in ~0.4 s here), the client goes.
+      await new Promise((resolve) => setTimeout(resolve, 1_500))
+      controller.abort()
+      assert.ok((await pending) instanceof Error)
+      // Left alone, the run would hold its slot until its time limit, 30 s.
+      const started = performance.now()
+      await waitFor(async () => (await health(patient)).running === 0)
+      assert.ok(performance.now() - started < 5_000, 'the run stopped when its client left')
+    } finally {
+      await patient.close()
+    }
+  })
+})
+
+describe('pyward serve without keys', () => {
+  it('refuses to listen beyond loopback', async () => {
+    await assert.rejects(startServer({ host: '0.0.0.0', port: 0 }), /without API keys/)
+  })
+
+  it('serves loopback clients without a key', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const server = await startServer({ port: 0 })
+    try {
+      const answer = await post(server, { code: 'print(sum(range(10)))' }, { key: null })
+      assert.equal(answer.status, 200)
+      assert.equal((answer.body as unknown as RunResult).stdout, '45\n')
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs
+  while (!(await condition())) {
+    if (performance.now() > deadline) throw new Error('the condition did not come true in time')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
