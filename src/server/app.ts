@@ -1,14 +1,17 @@
 /**
  * The HTTP service as a Hono app, built from its dependencies so that tests can use it with or
- * without a socket. Routes (all JSON):
+ * without a socket. Routes (JSON unless said):
  *
- * - `GET /v1/health`: `{ ok, version, running, waiting }`.
+ * - `GET /v1/health`: `{ ok, version, running, waiting, sessions }`, without a key.
  * - `POST /v1/run`: a one-shot run in a fresh sandbox; the body is {@link runRequestSchema}; the
- *   answer is the RunResult (whatever the Python did: a Python error is a result, not an HTTP
- *   error). Limits are lowered to the server's maximums. A client that disconnects stops its run.
+ *   answer is the RunResult (a Python error is a result, not an HTTP error), or with `?stream=1`
+ *   its output as it happens and then the result (run-response.ts).
+ * - the sessions' routes (session-routes.ts).
  *
- * Every `/v1` route but health needs a bearer key when the server has keys; bodies past the limit
- * get 413; a full queue, or a key with too many runs in flight, gets 429 with Retry-After.
+ * Every other `/v1` route needs a bearer key when the server has keys; bodies past the limit get
+ * 413; a full queue, or a key with as many runs in flight as it may have, gets 429 with
+ * Retry-After. Requests' limits are lowered to the server's maximums; a client that disconnects
+ * stops its run.
  *
  * @module
  */
@@ -16,18 +19,22 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { SandboxPool } from '../api/pool.js'
 import { run } from '../api/run.js'
-import type { RunResult } from '../api/run-result.js'
 import type { IsolationMode } from '../isolation/layers.js'
 import type { ApiKeys } from './api-keys.js'
-import { errorResponse, sandboxErrorResponse } from './http-errors.js'
+import { errorResponse } from './http-errors.js'
+import { readBody } from './request-body.js'
 import type { RunQueue } from './run-queue.js'
-import { clampLimits, type RunRequest, runRequestSchema, type ServerLimits } from './run-request.js'
+import { clampLimits, policyOf, runRequestSchema, type ServerLimits } from './run-request.js'
+import { answerRun } from './run-response.js'
+import { registerSessionRoutes } from './session-routes.js'
+import type { SessionStore } from './session-store.js'
 
 export interface AppDeps {
   /** The most a client may ask for. */
   limits: ServerLimits
   /** Admission of runs (concurrency, queue, per key). */
   queue: RunQueue
+  sessions: SessionStore
   /** Null: no key is asked for (the server only listens on loopback then). */
   apiKeys: ApiKeys | null
   /** Largest request body accepted, in bytes. */
@@ -38,15 +45,17 @@ export interface AppDeps {
   version: string
 }
 
-/** Seconds a refused client should wait before it asks again. */
-const RETRY_AFTER_S = 1
+export type AppEnv = { Variables: { key: string } }
 
-type Env = { Variables: { key: string } }
+/** Which one-shot runs a pool can serve: its sandboxes have the server's default policy. */
+const POOLED_FIELDS = new Set(['code', 'filename', 'stdin', 'timeoutMs'])
 
-export function createApp(deps: AppDeps): Hono<Env> {
-  const app = new Hono<Env>()
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
 
-  app.get('/v1/health', (c) => c.json({ ok: true, version: deps.version, ...deps.queue.stats }))
+  app.get('/v1/health', (c) =>
+    c.json({ ok: true, version: deps.version, ...deps.queue.stats, sessions: deps.sessions.size }),
+  )
 
   app.use('/v1/*', async (c, next) => {
     if (deps.apiKeys === null) {
@@ -62,8 +71,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
     return next()
   })
 
-  app.post(
-    '/v1/run',
+  app.use(
+    '/v1/*',
     bodyLimit({
       maxSize: deps.bodyLimitBytes,
       onError: (c) =>
@@ -74,86 +83,34 @@ export function createApp(deps: AppDeps): Hono<Env> {
           `the request body is larger than ${deps.bodyLimitBytes} bytes, the most this server accepts`,
         ),
     }),
-    async (c) => {
-      let body: unknown
-      try {
-        body = await c.req.json()
-      } catch {
-        return errorResponse(c, 400, 'INVALID_REQUEST', 'the body must be JSON')
-      }
-      const parsed = runRequestSchema.safeParse(body)
-      if (!parsed.success) {
-        const issues = parsed.error.issues.map((issue) => ({
-          path: issue.path.join('.') || '(body)',
-          message: issue.code === 'unrecognized_keys' ? unknownFields(issue.keys) : issue.message,
-        }))
-        const lines = issues.map((issue) => `${issue.path}: ${issue.message}`)
-        return errorResponse(
-          c,
-          400,
-          'INVALID_REQUEST',
-          `invalid run request: ${lines.join('; ')}`,
-          {
-            issues,
-          },
-        )
-      }
-      const admission = deps.queue.enter(c.get('key'))
-      if (!admission.admitted) {
-        c.header('Retry-After', String(RETRY_AFTER_S))
-        return errorResponse(c, 429, 'BUSY', `${admission.reason}: try again later`)
-      }
-      const signal = c.req.raw.signal
-      try {
-        await admission.turn
-        if (signal.aborted)
-          return errorResponse(c, 400, 'CLIENT_GONE', 'the client left before its turn')
-        return c.json(await runRequest(parsed.data, deps, signal))
-      } catch (error) {
-        return sandboxErrorResponse(c, error)
-      } finally {
-        admission.release()
-      }
-    },
   )
+
+  app.post('/v1/run', async (c) => {
+    const body = await readBody(c, runRequestSchema)
+    if ('response' in body) return body.response
+    const request = body.data
+    const { code, filename, stdin } = request
+    const perRun = {
+      ...(filename !== undefined ? { filename } : {}),
+      ...(stdin !== undefined ? { stdin } : {}),
+    }
+    const pooled =
+      deps.pool !== null && Object.keys(request).every((field) => POOLED_FIELDS.has(field))
+    return answerRun(c, deps.queue.enter(c.get('key')), (callbacks) =>
+      pooled && deps.pool !== null
+        ? run(code, {
+            pool: deps.pool,
+            timeoutMs: clampLimits(request, deps.limits).timeoutMs,
+            ...perRun,
+            ...callbacks,
+          })
+        : run(code, { ...policyOf(request, deps.limits, deps.isolation), ...perRun, ...callbacks }),
+    )
+  })
+
+  registerSessionRoutes(app, deps)
 
   app.notFound((c) => errorResponse(c, 404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}`))
   app.onError((_error, c) => errorResponse(c, 500, 'INTERNAL', 'the server failed'))
   return app
-}
-
-/** Policy options that name host resources: the operator's, set when the server starts. */
-const OPERATOR_OPTIONS = new Set(['mounts', 'python', 'sitePackages', 'isolation'])
-
-function unknownFields(keys: readonly string[]): string {
-  const operator = keys.filter((key) => OPERATOR_OPTIONS.has(key))
-  if (operator.length > 0) {
-    return `${operator.join(', ')} cannot be set by a request: the server's operator sets them when it starts`
-  }
-  return `unknown field(s) ${keys.map((key) => JSON.stringify(key)).join(', ')}: check the spelling`
-}
-
-/** Which runs a pool can serve: its sandboxes have the server's default policy. */
-const POOLED_FIELDS = new Set(['code', 'filename', 'stdin', 'timeoutMs'])
-
-function runRequest(request: RunRequest, deps: AppDeps, signal: AbortSignal): Promise<RunResult> {
-  const limits = clampLimits(request, deps.limits)
-  const { code, filename, stdin } = request
-  const perRun = {
-    ...(filename !== undefined ? { filename } : {}),
-    ...(stdin !== undefined ? { stdin } : {}),
-    signal,
-  }
-  if (deps.pool !== null && Object.keys(request).every((field) => POOLED_FIELDS.has(field))) {
-    return run(code, { pool: deps.pool, timeoutMs: limits.timeoutMs, ...perRun })
-  }
-  return run(code, {
-    isolation: deps.isolation,
-    ...(request.runtime !== undefined ? { runtime: request.runtime } : {}),
-    ...limits,
-    ...(request.env !== undefined ? { env: request.env } : {}),
-    ...(request.files !== undefined ? { files: request.files } : {}),
-    ...(request.recursionLimit !== undefined ? { recursionLimit: request.recursionLimit } : {}),
-    ...perRun,
-  })
 }

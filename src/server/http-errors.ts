@@ -7,7 +7,7 @@
  */
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { InvalidOptionsError, SandboxError } from '../errors.js'
+import { InvalidOptionsError, SandboxError, type SandboxErrorCode } from '../errors.js'
 
 export interface ErrorBody {
   error: { code: string; message: string; issues?: { path: string; message: string }[] }
@@ -23,20 +23,41 @@ export function errorResponse(
   return c.json({ error: { code, message, ...extra } } satisfies ErrorBody, status)
 }
 
-/** A library error as the client should see it. */
-export function sandboxErrorResponse(c: Context, error: unknown): Response {
+/** The status of each library error the client caused or should know of; the rest are 500. */
+const STATUS_OF: Partial<Record<SandboxErrorCode, ContentfulStatusCode>> = {
+  INVALID_OPTIONS: 400,
+  FILE_TOO_LARGE: 400,
+  FILE_NOT_FOUND: 404,
+  SANDBOX_CLOSED: 410,
+  ISOLATION_UNAVAILABLE: 503,
+}
+
+/** A library error as the client should see it: the status and the body's error. */
+export function describeSandboxError(error: unknown): {
+  status: ContentfulStatusCode
+  error: ErrorBody['error']
+} {
   if (error instanceof InvalidOptionsError) {
-    return errorResponse(c, 400, error.code, error.message, { issues: [...error.issues] })
-  }
-  if (error instanceof SandboxError) {
-    switch (error.code) {
-      case 'INVALID_OPTIONS':
-        return errorResponse(c, 400, error.code, error.message)
-      case 'ISOLATION_UNAVAILABLE':
-        return errorResponse(c, 503, error.code, error.message)
-      default:
-        return errorResponse(c, 500, error.code, error.message)
+    return {
+      status: 400,
+      error: { code: error.code, message: error.message, issues: [...error.issues] },
     }
   }
-  return errorResponse(c, 500, 'INTERNAL', 'the server failed to run the request')
+  if (error instanceof SandboxError) {
+    const status = STATUS_OF[error.code] ?? 500
+    return { status, error: { code: error.code, message: error.message } }
+  }
+  return {
+    status: 500,
+    error: { code: 'INTERNAL', message: 'the server failed to run the request' },
+  }
+}
+
+export function sandboxErrorBody(error: unknown): ErrorBody['error'] {
+  return describeSandboxError(error).error
+}
+
+export function sandboxErrorResponse(c: Context, error: unknown): Response {
+  const { status, error: body } = describeSandboxError(error)
+  return c.json({ error: body } satisfies ErrorBody, status)
 }

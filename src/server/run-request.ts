@@ -7,16 +7,18 @@
  * @module
  */
 import { z } from 'zod'
+import type { SandboxOptions } from '../api/options.js'
+import type { IsolationMode } from '../isolation/layers.js'
 import { policySchema, runSettingsSchema } from '../policy/schema.js'
 
 const policy = policySchema.shape
 
-/** The body of `POST /v1/run`. */
-export const runRequestSchema = z
+const code = z.string({ error: 'must be the Python source to run (a string)' })
+const stdin = z.string({ error: 'must be a string (UTF-8)' }).optional()
+
+/** A sandbox's policy as a client may ask for it (`POST /v1/sessions`). */
+export const sandboxRequestSchema = z
   .object({
-    code: z.string({ error: 'must be the Python source to run (a string)' }),
-    filename: runSettingsSchema.shape.filename,
-    stdin: z.string({ error: 'must be a string (UTF-8)' }).optional(),
     files: z
       .record(z.string(), z.string({ error: 'file contents must be strings (UTF-8)' }), {
         error: 'must be an object of path: contents',
@@ -32,6 +34,31 @@ export const runRequestSchema = z
   })
   .strict()
 
+/** The body of `POST /v1/run`: the code, and the policy of its fresh sandbox. */
+export const runRequestSchema = sandboxRequestSchema
+  .extend({ code, filename: runSettingsSchema.shape.filename, stdin })
+  .strict()
+
+/** The body of `POST /v1/sessions/:id/run`. */
+export const sessionRunSchema = z
+  .object({
+    code,
+    filename: runSettingsSchema.shape.filename,
+    stdin,
+    timeoutMs: policy.timeoutMs.unwrap().optional(),
+  })
+  .strict()
+
+/** The body of `POST /v1/sessions/:id/call`. */
+export const sessionCallSchema = z
+  .object({
+    name: z.string({ error: 'must be the name of a function (a string)' }),
+    args: z.array(z.unknown(), { error: 'must be an array of JSON values' }).optional(),
+    timeoutMs: policy.timeoutMs.unwrap().optional(),
+  })
+  .strict()
+
+export type SandboxRequest = z.infer<typeof sandboxRequestSchema>
 export type RunRequest = z.infer<typeof runRequestSchema>
 
 /** The most a client may ask for; requests above are lowered to these. */
@@ -50,9 +77,26 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   maxValueBytes: 1024 * 1024,
 }
 
+/** The policy of a sandbox a client asked for: its limits lowered, the operator's isolation. */
+export function policyOf(
+  request: SandboxRequest,
+  maximums: ServerLimits,
+  isolation: IsolationMode,
+): SandboxOptions {
+  const { runtime, env, files, recursionLimit } = request
+  return {
+    isolation,
+    ...clampLimits(request, maximums),
+    ...(runtime !== undefined ? { runtime } : {}),
+    ...(env !== undefined ? { env } : {}),
+    ...(files !== undefined ? { files } : {}),
+    ...(recursionLimit !== undefined ? { recursionLimit } : {}),
+  }
+}
+
 /** The limits of a run: what the client asked for, lowered to the server's maximums. */
 export function clampLimits(
-  request: Pick<RunRequest, keyof ServerLimits>,
+  request: Pick<SandboxRequest, keyof ServerLimits>,
   maximums: ServerLimits,
 ): Partial<ServerLimits> {
   const clamped: Partial<ServerLimits> = {}

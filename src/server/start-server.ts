@@ -14,6 +14,7 @@ import { apiKeys } from './api-keys.js'
 import { createApp } from './app.js'
 import { RunQueue } from './run-queue.js'
 import { clampLimits, DEFAULT_SERVER_LIMITS, type ServerLimits } from './run-request.js'
+import { SessionStore } from './session-store.js'
 
 export interface ServerOptions {
   host?: string
@@ -29,6 +30,10 @@ export interface ServerOptions {
   maxPerKey?: number
   /** Warm sandboxes kept for runs that ask only for the defaults; 0 for none. */
   pool?: number
+  /** A session with no request for this long is closed. */
+  sessionIdleMs?: number
+  /** Sessions open at once; past it, 429. */
+  maxSessions?: number
   isolation?: IsolationMode
   limits?: Partial<ServerLimits>
   bodyLimitBytes?: number
@@ -61,6 +66,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   if ((options.pool ?? 0) > 0) {
     pool = createPool({ size: options.pool, policy: { isolation, ...clampLimits({}, limits) } })
   }
+  const sessions = new SessionStore({
+    idleMs: options.sessionIdleMs ?? 10 * 60_000,
+    maxSessions: options.maxSessions ?? 16,
+  })
   const app = createApp({
     limits,
     queue: new RunQueue({
@@ -68,6 +77,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       maxWaiting: queue,
       maxPerKey: options.maxPerKey ?? maxConcurrency + queue,
     }),
+    sessions,
     apiKeys: keys.length > 0 ? apiKeys(keys) : null,
     bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     isolation,
@@ -89,7 +99,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       // Keep-alive connections would hold close() open until their clients leave.
       ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
       await closed
-      await pool?.close()
+      await Promise.all([pool?.close(), sessions.closeAll()])
     },
   }
 }

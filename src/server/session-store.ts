@@ -1,0 +1,83 @@
+/**
+ * The service's stateful sessions: a sandbox per session, known by a random id, owned by the API
+ * key that created it (another key is told it does not exist), closed after `idleMs` without a
+ * request and when the server closes. At most `maxSessions` live at once.
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto'
+import type { Sandbox } from '../api/sandbox.js'
+
+interface Entry {
+  sandbox: Sandbox
+  key: string
+  timer: NodeJS.Timeout
+}
+
+export class SessionStore {
+  readonly #sessions = new Map<string, Entry>()
+  readonly #idleMs: number
+  readonly #maxSessions: number
+
+  constructor(options: { idleMs: number; maxSessions: number }) {
+    this.#idleMs = options.idleMs
+    this.#maxSessions = options.maxSessions
+  }
+
+  get size(): number {
+    return this.#sessions.size
+  }
+
+  get idleMs(): number {
+    return this.#idleMs
+  }
+
+  /** Whether another session may start now. */
+  get full(): boolean {
+    return this.#sessions.size >= this.#maxSessions
+  }
+
+  get maxSessions(): number {
+    return this.#maxSessions
+  }
+
+  /** Keeps `sandbox` as a new session of `key`; returns its id. */
+  add(sandbox: Sandbox, key: string): string {
+    const id = randomBytes(16).toString('hex')
+    this.#sessions.set(id, { sandbox, key, timer: this.#expiry(id) })
+    return id
+  }
+
+  /** The session's sandbox, if it exists and belongs to `key`; its idle clock starts again. */
+  use(id: string, key: string): Sandbox | null {
+    const entry = this.#sessions.get(id)
+    if (entry === undefined || entry.key !== key) return null
+    if (entry.sandbox.closed) {
+      void this.close(id)
+      return null
+    }
+    clearTimeout(entry.timer)
+    entry.timer = this.#expiry(id)
+    return entry.sandbox
+  }
+
+  /** Closes the session (its sandbox dies); false when it did not exist for `key`. */
+  async close(id: string, key?: string): Promise<boolean> {
+    const entry = this.#sessions.get(id)
+    if (entry === undefined || (key !== undefined && entry.key !== key)) return false
+    this.#sessions.delete(id)
+    clearTimeout(entry.timer)
+    await entry.sandbox.close()
+    return true
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.#sessions.keys()].map((id) => this.close(id)))
+  }
+
+  #expiry(id: string): NodeJS.Timeout {
+    const timer = setTimeout(() => void this.close(id), this.#idleMs)
+    timer.unref()
+    return timer
+  }
+}
