@@ -47,6 +47,20 @@ async function health(server: RunningServer): Promise<{ running: number; waiting
   }
 }
 
+/** The fields the tests read from the service's JSON answers. */
+interface Answered {
+  id: string
+  value: unknown
+  status: string
+  error: { code: string; message: string } | null
+}
+
+interface StreamEvent {
+  type: string
+  data?: string
+  result?: RunResult
+}
+
 const errorCode = (answer: Answer) => (answer.body.error as { code: string } | undefined)?.code
 
 describe('pyward serve', { timeout: TEST_TIMEOUT_MS * 4 }, () => {
@@ -169,6 +183,145 @@ describe('pyward serve', { timeout: TEST_TIMEOUT_MS * 4 }, () => {
     } finally {
       await patient.close()
     }
+  })
+})
+
+describe('pyward serve: sessions and streaming', { timeout: TEST_TIMEOUT_MS * 4 }, () => {
+  let server: RunningServer
+
+  before(async () => {
+    server = await startServer({
+      port: 0,
+      apiKeys: [KEY, OTHER_KEY],
+      maxConcurrency: 2,
+      queue: 4,
+      sessionIdleMs: 2_000,
+    })
+  })
+  after(() => server.close())
+
+  const call = async (method: string, path: string, body?: unknown, key = KEY) => {
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      ...(body === undefined
+        ? {}
+        : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    })
+    const text = await response.text()
+    return { status: response.status, text, json: () => JSON.parse(text) as Answered }
+  }
+
+  it('keeps a session across requests: runs, calls, files, delete', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    const created = await call('POST', '/v1/sessions', { timeoutMs: 5_000, env: { WHO: 'api' } })
+    assert.equal(created.status, 201, created.text)
+    const { id } = created.json()
+    assert.match(id, /^[0-9a-f]{32}$/)
+    assert.equal((await call('POST', `/v1/sessions/${id}/run`, { code: 'x = 41' })).status, 200)
+    const next = (await call('POST', `/v1/sessions/${id}/run`, { code: 'x + 1' })).json()
+    assert.equal(next.value, 42)
+    await call('POST', `/v1/sessions/${id}/run`, { code: 'def add(a, b):\n    return a + b' })
+    const added = (
+      await call('POST', `/v1/sessions/${id}/call`, { name: 'add', args: [2, 3] })
+    ).json()
+    assert.equal(added.value, 5)
+    const put = await call('PUT', `/v1/sessions/${id}/files/in/data.txt`, 'hello file')
+    assert.equal(put.status, 204, put.text)
+    const read = (
+      await call('POST', `/v1/sessions/${id}/run`, {
+        code: 'import os\nopen("out.txt", "w").write(open("in/data.txt").read().upper() + os.environ["WHO"])',
+      })
+    ).json()
+    assert.equal(read.status, 'ok', read.error?.message)
+    const got = await call('GET', `/v1/sessions/${id}/files/out.txt`)
+    assert.deepEqual([got.status, got.text], [200, 'HELLO FILEapi'])
+    const missing = await call('GET', `/v1/sessions/${id}/files/nothing.txt`)
+    assert.equal(missing.status, 404)
+    const outside = await call('PUT', `/v1/sessions/${id}/files/..%2F..%2Fetc%2Fescaped`, 'x')
+    assert.equal(outside.status, 400, outside.text)
+    // Another key is told the session does not exist.
+    const stranger = await call('POST', `/v1/sessions/${id}/run`, { code: 'x' }, OTHER_KEY)
+    assert.equal(stranger.status, 404)
+    assert.equal((await call('DELETE', `/v1/sessions/${id}`)).status, 204)
+    const gone = await call('POST', `/v1/sessions/${id}/run`, { code: 'x' })
+    assert.deepEqual([gone.status, gone.json().error?.code], [404, 'NO_SESSION'])
+  })
+
+  it('closes a session idle past its time', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const { id } = (await call('POST', '/v1/sessions', {})).json()
+    assert.equal(((await health(server)) as unknown as { sessions: number }).sessions, 1)
+    await new Promise((resolve) => setTimeout(resolve, 2_500))
+    const expired = await call('POST', `/v1/sessions/${id}/run`, { code: '1' })
+    assert.equal(expired.status, 404)
+    assert.equal(((await health(server)) as unknown as { sessions: number }).sessions, 0)
+  })
+
+  it('streams output as it is written, then the result (NDJSON and SSE)', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    const code = 'import time\nprint("one", flush=True)\ntime.sleep(1)\nprint("two")\n6 * 7'
+    const response = await fetch(`${server.url}/v1/run?stream=1`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ code }),
+    })
+    assert.equal(response.headers.get('content-type'), 'application/x-ndjson')
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+    const decoder = new TextDecoder()
+    let text = ''
+    let firstOutputAt = 0
+    for (;;) {
+      const { value, done } = await reader.read()
+      if (done) break
+      text += decoder.decode(value, { stream: true })
+      if (firstOutputAt === 0 && text.includes('"stdout"')) firstOutputAt = performance.now()
+    }
+    const finishedAt = performance.now()
+    const events = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as StreamEvent)
+    const output = events.filter((event) => event.type === 'stdout').map((event) => event.data)
+    assert.equal(output.join(''), 'one\ntwo\n')
+    const last = events.at(-1)
+    assert.equal(last?.type, 'result')
+    assert.deepEqual([last?.result?.status, last?.result?.value], ['ok', 42])
+    assert.ok(finishedAt - firstOutputAt > 500, 'the first line came before the sleep ended')
+
+    const sse = await fetch(`${server.url}/v1/run?stream=1`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${KEY}`,
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+      },
+      body: JSON.stringify({ code: 'print("hi")' }),
+    })
+    assert.equal(sse.headers.get('content-type'), 'text/event-stream')
+    const body = await sse.text()
+    assert.match(body, /^event: stdout\ndata: \{"type":"stdout","data":"hi\\n"\}\n\n/m)
+    assert.match(body, /event: result\ndata: \{"type":"result","result":\{"status":"ok"/)
+  })
+
+  it('stops a streamed run whose client disconnected', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const controller = new AbortController()
+    const response = await fetch(`${server.url}/v1/run?stream=1`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        code: 'print("running", flush=True)\nwhile True: pass',
+        timeoutMs: 30_000,
+      }),
+      signal: controller.signal,
+    })
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+    await reader.read() // the first output: the run is under way
+    controller.abort()
+    const started = performance.now()
+    await waitFor(async () => (await health(server)).running === 0)
+    assert.ok(performance.now() - started < 5_000, 'the run stopped when its client left')
   })
 })
 
