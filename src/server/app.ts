@@ -3,6 +3,8 @@
  * without a socket. Routes (JSON unless said):
  *
  * - `GET /v1/health`: `{ ok, version, running, waiting, sessions }`, without a key.
+ * - `GET /v1/openapi.json`, `GET /v1/schema`: the OpenAPI document and the JSON Schemas
+ *   (openapi.ts), without a key.
  * - `POST /v1/run`: a one-shot run in a fresh sandbox; the body is {@link runRequestSchema}; the
  *   answer is the RunResult (a Python error is a result, not an HTTP error), or with `?stream=1`
  *   its output as it happens and then the result (run-response.ts).
@@ -22,6 +24,8 @@ import { run } from '../api/run.js'
 import type { IsolationMode } from '../isolation/layers.js'
 import type { ApiKeys } from './api-keys.js'
 import { errorResponse } from './http-errors.js'
+import { jsonSchemas, openApiDocument } from './openapi.js'
+import { registerPlayground } from './playground.js'
 import { readBody } from './request-body.js'
 import type { RunQueue } from './run-queue.js'
 import { clampLimits, policyOf, runRequestSchema, type ServerLimits } from './run-request.js'
@@ -56,6 +60,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.get('/v1/health', (c) =>
     c.json({ ok: true, version: deps.version, ...deps.queue.stats, sessions: deps.sessions.size }),
   )
+
+  // The documents describe the service, not its data: no key is needed to read them.
+  const openApi = openApiDocument(deps.version)
+  app.get('/v1/openapi.json', (c) => c.json(openApi))
+  app.get('/v1/schema', (c) => c.json(jsonSchemas()))
 
   app.use('/v1/*', async (c, next) => {
     if (deps.apiKeys === null) {
@@ -109,6 +118,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   })
 
   registerSessionRoutes(app, deps)
+  registerPlayground(app)
 
   app.notFound((c) => errorResponse(c, 404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}`))
   app.onError((_error, c) => errorResponse(c, 500, 'INTERNAL', 'the server failed'))

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { RunResult } from '../../src/index.ts'
+import { runResultSchema } from '../../src/server/openapi.ts'
 import { type RunningServer, startServer } from '../../src/server/start-server.ts'
 import { TEST_TIMEOUT_MS } from '../helpers/sandboxes.ts'
 
@@ -85,16 +86,44 @@ describe('pyward serve', { timeout: TEST_TIMEOUT_MS * 4 }, () => {
       filename: 'job.py',
     })
     assert.equal(answer.status, 200)
-    const result = answer.body as unknown as RunResult
+    // The answer is exactly the documented RunResult (the OpenAPI document's schema).
+    const result = runResultSchema.parse(answer.body) as RunResult
     assert.deepEqual(
       [result.status, result.stdout, result.stderr, result.value],
       ['ok', '45\n', 'from stdin\n', 42],
     )
     const failing = await post(server, { code: '1 / 0', filename: 'job.py' })
     assert.equal(failing.status, 200, 'a Python error is a result, not an HTTP error')
-    const error = (failing.body as unknown as RunResult).error
+    const error = runResultSchema.parse(failing.body).error
     assert.equal(error?.type, 'ZeroDivisionError')
     assert.match(error?.traceback ?? '', /File "job\.py", line 1/)
+  })
+
+  it('serves its OpenAPI document and JSON Schemas, generated from its request schemas', async () => {
+    const document = (await (await fetch(`${server.url}/v1/openapi.json`)).json()) as {
+      openapi: string
+      paths: Record<string, unknown>
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> }
+    }
+    assert.equal(document.openapi, '3.1.0')
+    for (const path of ['/v1/run', '/v1/sessions', '/v1/sessions/{id}/run', '/v1/health']) {
+      assert.ok(path in document.paths, path)
+    }
+    const request = document.components.schemas.RunRequest?.properties ?? {}
+    assert.ok('code' in request && 'timeoutMs' in request && !('mounts' in request))
+    assert.ok('status' in (document.components.schemas.RunResult?.properties ?? {}))
+    const schemas = (await (await fetch(`${server.url}/v1/schema`)).json()) as Record<
+      string,
+      unknown
+    >
+    assert.deepEqual(Object.keys(schemas).sort(), [
+      'Error',
+      'RunRequest',
+      'RunResult',
+      'SandboxRequest',
+      'SessionCall',
+      'SessionRun',
+    ])
   })
 
   it('refuses a request without a valid key with 401, and says how to send one', async () => {
