@@ -6,6 +6,7 @@
  */
 import { Command } from 'commander'
 import { createDoctorCommand } from './doctor-command.js'
+import { createMcpCommand } from './mcp-command.js'
 import { readPackageVersion } from './package-version.js'
 import { createReplCommand } from './repl-command.js'
 import { createRunCommand } from './run-command.js'
@@ -21,5 +22,6 @@ const program = new Command('pyward')
   .addCommand(createReplCommand())
   .addCommand(createDoctorCommand())
   .addCommand(createServeCommand())
+  .addCommand(createMcpCommand())
 
 await program.parseAsync(process.argv)
