@@ -7,7 +7,8 @@
  * Sections: the bare pieces (baselines.ts), the cold one-shot (cold-start.ts), the warm paths and
  * the pool (pool.ts), an idle sandbox's memory (idle-memory.ts; pooled, and from
  * Sandbox.create()), the CPU suite (cpu-suite.ts), and the native runtime's cold one-shot and CPU
- * suite (native.ts). `--only native` runs the native sections alone. `--overhead` adds what the OS confinement
+ * suite (native.ts), and the HTTP service under load (service-load.ts). `--only native` runs the
+ * native sections alone. `--overhead` adds what the OS confinement
  * costs at start (isolation-overhead.ts: strict against none, interleaved); it is slow, so it is
  * off by default. A section that fails is reported (stderr, the table, `failures` in the JSON)
  * and the others still run. Progress goes to stderr.
@@ -29,6 +30,7 @@ import {
   startIdlePool,
 } from './pool.ts'
 import { type Figures, nativeRows, TABLE_HEADER, tableRows } from './report-table.ts'
+import { measureServiceLoad } from './service-load.ts'
 
 const args = process.argv.slice(2)
 const json = args.includes('--json')
@@ -122,6 +124,9 @@ const figures: Figures = {
     measureNativeColdStart(Math.max(runs, 20)),
   ),
   nativeCpuSuite: await step('native CPU suite', () => measureNativeCpuSuite()),
+  serviceLoad: only
+    ? await skip()
+    : await step('service load (200 requests, 16 in flight)', () => measureServiceLoad(200, 16)),
   overhead: withOverhead
     ? await step('isolation overhead', () => measureIsolationOverhead(runs))
     : null,

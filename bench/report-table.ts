@@ -10,6 +10,7 @@ import type { IdleMemory } from './idle-memory.ts'
 import type { OverheadRow } from './isolation-overhead.ts'
 import type { NativeColdStart, NativeCpuSuite } from './native.ts'
 import type { PoolOneShot, Throughput } from './pool.ts'
+import type { ServiceLoad } from './service-load.ts'
 import type { Timing } from './stats.ts'
 import { round } from './stats.ts'
 
@@ -25,6 +26,7 @@ export interface Figures {
   cpuSuite: CpuSuite | null
   nativeColdStart: NativeColdStart | null
   nativeCpuSuite: NativeCpuSuite | null
+  serviceLoad: ServiceLoad | null
   /** Null when not asked for (`--overhead`) or failed. */
   overhead: OverheadRow[] | null
 }
@@ -56,6 +58,7 @@ export function tableRows(f: Figures): string[] {
     ...idleRows('Sandbox.create()', f.idleCreated, ''),
     ...cpuRows(f.cpuSuite),
     ...nativeRows(f.nativeColdStart, f.nativeCpuSuite),
+    serviceRow(f.serviceLoad),
     ...(f.overhead ?? []).map((o) =>
       row([
         `strict vs none: ${o.name}`,
@@ -225,4 +228,16 @@ export function nativeRows(cold: NativeColdStart | null, suite: NativeCpuSuite |
       '≤ 1.05×',
     ]),
   ]
+}
+
+function serviceRow(load: ServiceLoad | null): string {
+  const target = 'every request correct or 429'
+  if (load === null) return failed('service load', target)
+  return row([
+    `service: ${load.requests} POST /v1/run, ${load.inFlight} in flight, pool of 2 (ms)`,
+    ...times(load.latency),
+    `${load.correct} correct, ${load.refused} refused (429), ${load.failed.length} failed, in ${round(load.seconds, 1)} s${load.failed.length > 0 ? `: ${load.failed.slice(0, 3).join('; ')}` : ''}`,
+    '',
+    load.failed.length === 0 ? `${target}: met` : `${target}: **not met**`,
+  ])
 }
