@@ -20,6 +20,9 @@ interface ServeFlags {
   maxConcurrency: string
   queue: string
   pool: string
+  maxPerKey?: string
+  maxSessions: string
+  sessionTtl: string
   isolation: IsolationMode
 }
 
@@ -40,6 +43,18 @@ export function createServeCommand(): Command {
       new Option('--pool <n>', 'warm sandboxes for runs that ask only for the defaults').default(
         '0',
       ),
+    )
+    .addOption(
+      new Option(
+        '--max-per-key <n>',
+        'runs one API key may have in flight (default: --max-concurrency + --queue)',
+      ),
+    )
+    .addOption(
+      new Option('--max-sessions <n>', 'sessions open at once; past it, 429').default('16'),
+    )
+    .addOption(
+      new Option('--session-ttl <seconds>', 'a session idle this long is closed').default('600'),
     )
     .addOption(
       new Option('--isolation <mode>', 'OS confinement of every sandbox')
@@ -63,6 +78,12 @@ export function createServeCommand(): Command {
         const maxConcurrency = whole('--max-concurrency', flags.maxConcurrency, 1, 256)
         const queue = whole('--queue', flags.queue, 0, 100_000)
         const pool = whole('--pool', flags.pool, 0, 64)
+        const maxPerKey =
+          flags.maxPerKey === undefined
+            ? undefined
+            : whole('--max-per-key', flags.maxPerKey, 1, 100_000)
+        const maxSessions = whole('--max-sessions', flags.maxSessions, 0, 10_000)
+        const sessionTtl = whole('--session-ttl', flags.sessionTtl, 1, 7 * 24 * 3_600)
         let keys: string[] = []
         try {
           if (flags.apiKeyFile !== undefined) keys = readApiKeyFile(flags.apiKeyFile)
@@ -77,6 +98,9 @@ export function createServeCommand(): Command {
           maxConcurrency,
           queue,
           pool,
+          ...(maxPerKey !== undefined ? { maxPerKey } : {}),
+          maxSessions,
+          sessionIdleMs: sessionTtl * 1_000,
           isolation: flags.isolation,
           version: readPackageVersion(),
         })

@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const BIN = join(ROOT, 'dist/cli/main.js')
+/** The built command's entry. */
+export const BIN = join(ROOT, 'dist/cli/main.js')
 
 export interface Ran {
   code: number | null

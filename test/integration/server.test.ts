@@ -4,10 +4,12 @@
  * answers; a disconnected client's run by the server's own count of running runs.
  */
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import { after, before, describe, it } from 'node:test'
 import type { RunResult } from '../../src/index.ts'
 import { runResultSchema } from '../../src/server/openapi.ts'
 import { type RunningServer, startServer } from '../../src/server/start-server.ts'
+import { BIN, pyward } from '../helpers/pyward-cli.ts'
 import { TEST_TIMEOUT_MS } from '../helpers/sandboxes.ts'
 
 const KEY = 'test-key-0123456789abcdef'
@@ -351,6 +353,35 @@ describe('pyward serve: sessions and streaming', { timeout: TEST_TIMEOUT_MS * 4 
     const started = performance.now()
     await waitFor(async () => (await health(server)).running === 0)
     assert.ok(performance.now() - started < 5_000, 'the run stopped when its client left')
+  })
+})
+
+describe('the pyward serve command', () => {
+  it('serves until SIGTERM, and refuses bad flags', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--session-ttl', '60'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    let stderr = ''
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr.setEncoding('utf8').on('data', (text: string) => {
+        stderr += text
+        const match = /serving on (http:\/\/\S+)/.exec(stderr)
+        if (match) resolve(match[1] as string)
+      })
+      child.once('exit', () => reject(new Error(`serve exited: ${stderr}`)))
+    })
+    const health = (await (await fetch(`${url}/v1/health`)).json()) as { ok: boolean }
+    assert.equal(health.ok, true)
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+    child.kill('SIGTERM')
+    assert.equal(await exited, 0)
+    const bad = await pyward(['serve', '--port', 'eighty', '--queue', '-1'])
+    assert.equal(bad.code, 2)
+    assert.match(bad.stderr, /--port: must be a whole number from 0 to 65535/)
+    assert.match(bad.stderr, /--queue: must be a whole number/)
+    const open = await pyward(['serve', '--host', '0.0.0.0', '--port', '0'])
+    assert.equal(open.code, 2)
+    assert.match(open.stderr, /without API keys/)
   })
 })
 
