@@ -7,6 +7,8 @@
 import { Command, Option } from 'commander'
 import { InvalidOptionsError, type OptionIssue } from '../errors.js'
 import { ISOLATION_MODES, type IsolationMode } from '../isolation/layers.js'
+import type { Runtime } from '../policy/resolve-policy.js'
+import { RUNTIMES } from '../policy/schema.js'
 import { readApiKeyFile } from '../server/api-keys.js'
 import { startServer } from '../server/start-server.js'
 import { EXIT_CODES } from './exit-codes.js'
@@ -23,6 +25,7 @@ interface ServeFlags {
   maxPerKey?: string
   maxSessions: string
   sessionTtl: string
+  runtimes: string
   isolation: IsolationMode
 }
 
@@ -57,6 +60,12 @@ export function createServeCommand(): Command {
       new Option('--session-ttl <seconds>', 'a session idle this long is closed').default('600'),
     )
     .addOption(
+      new Option(
+        '--runtimes <list>',
+        'runtimes a request may ask for, comma-separated: pyodide, native (native has the OS layers only: offer it to clients you trust)',
+      ).default('pyodide'),
+    )
+    .addOption(
       new Option('--isolation <mode>', 'OS confinement of every sandbox')
         .choices(ISOLATION_MODES)
         .default('auto'),
@@ -84,6 +93,14 @@ export function createServeCommand(): Command {
             : whole('--max-per-key', flags.maxPerKey, 1, 100_000)
         const maxSessions = whole('--max-sessions', flags.maxSessions, 0, 10_000)
         const sessionTtl = whole('--session-ttl', flags.sessionTtl, 1, 7 * 24 * 3_600)
+        const runtimes = flags.runtimes.split(',').map((name) => name.trim())
+        const unknown = runtimes.filter((name) => !(RUNTIMES as readonly string[]).includes(name))
+        if (unknown.length > 0 || runtimes.length === 0) {
+          issues.push({
+            path: '--runtimes',
+            message: `must list runtimes among ${RUNTIMES.join(', ')} (received ${JSON.stringify(flags.runtimes)})`,
+          })
+        }
         let keys: string[] = []
         try {
           if (flags.apiKeyFile !== undefined) keys = readApiKeyFile(flags.apiKeyFile)
@@ -101,6 +118,7 @@ export function createServeCommand(): Command {
           ...(maxPerKey !== undefined ? { maxPerKey } : {}),
           maxSessions,
           sessionIdleMs: sessionTtl * 1_000,
+          runtimes: runtimes as Runtime[],
           isolation: flags.isolation,
           version: readPackageVersion(),
         })

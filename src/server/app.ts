@@ -22,13 +22,20 @@ import { bodyLimit } from 'hono/body-limit'
 import type { SandboxPool } from '../api/pool.js'
 import { run } from '../api/run.js'
 import type { IsolationMode } from '../isolation/layers.js'
+import type { Runtime } from '../policy/resolve-policy.js'
 import type { ApiKeys } from './api-keys.js'
 import { errorResponse } from './http-errors.js'
 import { jsonSchemas, openApiDocument } from './openapi.js'
 import { registerPlayground } from './playground.js'
 import { readBody } from './request-body.js'
 import type { RunQueue } from './run-queue.js'
-import { clampLimits, policyOf, runRequestSchema, type ServerLimits } from './run-request.js'
+import {
+  clampLimits,
+  policyOf,
+  refuseRuntime,
+  runRequestSchema,
+  type ServerLimits,
+} from './run-request.js'
 import { answerRun } from './run-response.js'
 import { registerSessionRoutes } from './session-routes.js'
 import type { SessionStore } from './session-store.js'
@@ -44,6 +51,8 @@ export interface AppDeps {
   /** Largest request body accepted, in bytes. */
   bodyLimitBytes: number
   isolation: IsolationMode
+  /** The runtimes a request may ask for. */
+  runtimes: readonly Runtime[]
   /** Warm sandboxes for runs that ask for nothing but the defaults, or null. */
   pool: SandboxPool | null
   version: string
@@ -51,11 +60,35 @@ export interface AppDeps {
 
 export type AppEnv = { Variables: { key: string } }
 
+const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]'])
+
+function isLoopbackHost(host: string | undefined): boolean {
+  if (host === undefined) return false
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]
+  return LOOPBACK_NAMES.has((name ?? '').toLowerCase())
+}
+
 /** Which one-shot runs a pool can serve: its sandboxes have the server's default policy. */
 const POOLED_FIELDS = new Set(['code', 'filename', 'stdin', 'timeoutMs'])
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
+
+  // Without keys the server answers loopback clients only, and only under a loopback name: a web
+  // page that rebinds its own domain to 127.0.0.1 reaches the socket, but with its own Host.
+  if (deps.apiKeys === null) {
+    app.use('*', async (c, next) => {
+      if (!isLoopbackHost(c.req.header('host'))) {
+        return errorResponse(
+          c,
+          403,
+          'FORBIDDEN_HOST',
+          'this server has no API keys and answers requests to 127.0.0.1, localhost or [::1] only',
+        )
+      }
+      return next()
+    })
+  }
 
   app.get('/v1/health', (c) =>
     c.json({ ok: true, version: deps.version, ...deps.queue.stats, sessions: deps.sessions.size }),
@@ -98,6 +131,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const body = await readBody(c, runRequestSchema)
     if ('response' in body) return body.response
     const request = body.data
+    const refused = refuseRuntime(request.runtime, deps.runtimes)
+    if (refused !== null) return errorResponse(c, 400, 'INVALID_REQUEST', refused)
     const { code, filename, stdin } = request
     const perRun = {
       ...(filename !== undefined ? { filename } : {}),

@@ -15,6 +15,18 @@ export async function readBody<T extends z.ZodType>(
   c: Context,
   schema: T,
 ): Promise<{ data: z.infer<T> } | { response: Response }> {
+  // A browser sends a cross-site POST of text/plain without asking first; JSON it must ask for.
+  const type = c.req.header('content-type') ?? ''
+  if (!/^application\/json\s*(;|$)/i.test(type)) {
+    return {
+      response: errorResponse(
+        c,
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        'send the body as JSON, with Content-Type: application/json',
+      ),
+    }
+  }
   let body: unknown
   try {
     body = await c.req.json()

@@ -77,6 +77,19 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   maxValueBytes: 1024 * 1024,
 }
 
+/**
+ * Why a request may not have `runtime`, or null when it may. The native runtime has the OS
+ * layers only (no WebAssembly boundary): a server offers it only when its operator says so.
+ */
+export function refuseRuntime(
+  runtime: SandboxRequest['runtime'],
+  allowed: readonly NonNullable<SandboxRequest['runtime']>[],
+): string | null {
+  const asked = runtime ?? 'pyodide'
+  if (allowed.includes(asked)) return null
+  return `runtime: "${asked}" is not offered by this server (it offers ${allowed.map((name) => `"${name}"`).join(', ')}; its operator enables others with --runtimes)`
+}
+
 /** The policy of a sandbox a client asked for: its limits lowered, the operator's isolation. */
 export function policyOf(
   request: SandboxRequest,

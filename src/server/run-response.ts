@@ -25,6 +25,9 @@ type Event =
   | { type: 'result'; result: RunResult }
   | { type: 'error'; error: { code: string; message: string } }
 
+/** A streamed event not taken by the client in this long ends its stream. */
+const STALLED_WRITE_MS = 30_000
+
 /** Seconds a refused client should wait before it asks again. */
 const RETRY_AFTER_S = 1
 
@@ -42,11 +45,17 @@ export async function answerRun(
     return errorResponse(c, 429, 'BUSY', `${admission.reason}: try again later`)
   }
   const signal = c.req.raw.signal
+  // A client that leaves while it waits gives its place back at once.
+  signal.addEventListener('abort', admission.release, { once: true })
+  const turn = async (): Promise<boolean> => {
+    await admission.turn
+    signal.removeEventListener('abort', admission.release)
+    return !signal.aborted
+  }
   const mode = streamMode(c)
   if (mode === null) {
     try {
-      await admission.turn
-      if (signal.aborted) return errorResponse(c, 400, 'CLIENT_GONE', 'the client left')
+      if (!(await turn())) return errorResponse(c, 400, 'CLIENT_GONE', 'the client left')
       return c.json(await start({ signal }))
     } catch (error) {
       return sandboxErrorResponse(c, error)
@@ -57,26 +66,43 @@ export async function answerRun(
   c.header('Content-Type', mode === 'sse' ? 'text/event-stream' : 'application/x-ndjson')
   c.header('Cache-Control', 'no-store')
   return stream(c, async (out) => {
-    const send = (event: Event) =>
-      out.write(
-        mode === 'sse'
-          ? `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`
-          : `${JSON.stringify(event)}\n`,
-      )
+    // A client that stops reading would hold the connection (and what is queued for it) forever:
+    // a write that has not drained in time ends the stream.
+    // (Under @hono/node-server the Node response is in the env: destroying it frees the socket and
+    // what is queued for it; the stream's own abort only tells its listeners.)
+    const outgoing = (c.env as { outgoing?: { destroy(): void } } | undefined)?.outgoing
+    const hangUp = () => {
+      outgoing?.destroy()
+      out.abort()
+    }
+    const send = async (event: Event): Promise<void> => {
+      const stalled = setTimeout(hangUp, STALLED_WRITE_MS)
+      try {
+        await out.write(
+          mode === 'sse'
+            ? `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`
+            : `${JSON.stringify(event)}\n`,
+        )
+      } finally {
+        clearTimeout(stalled)
+      }
+    }
+    let ended: Event
     try {
-      await admission.turn
-      if (signal.aborted) return
+      if (!(await turn())) return
       const result = await start({
         signal,
         onStdout: (data) => void send({ type: 'stdout', data }),
         onStderr: (data) => void send({ type: 'stderr', data }),
       })
-      await send({ type: 'result', result })
+      ended = { type: 'result', result }
     } catch (error) {
-      await send({ type: 'error', error: sandboxErrorBody(error) })
+      ended = { type: 'error', error: sandboxErrorBody(error) }
     } finally {
+      // The run is over: its place goes to the next one now, not once a slow client has read.
       admission.release()
     }
+    await send(ended)
   })
 }
 

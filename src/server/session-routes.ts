@@ -22,6 +22,7 @@ import { readBody } from './request-body.js'
 import {
   clampLimits,
   policyOf,
+  refuseRuntime,
   sandboxRequestSchema,
   sessionCallSchema,
   sessionRunSchema,
@@ -34,21 +35,41 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
   app.post('/v1/sessions', async (c) => {
     const body = await readBody(c, sandboxRequestSchema)
     if ('response' in body) return body.response
-    if (sessions.full) {
+    const refused = refuseRuntime(body.data.runtime, deps.runtimes)
+    if (refused !== null) return errorResponse(c, 400, 'INVALID_REQUEST', refused)
+    const place = sessions.reserve()
+    if (place === null) {
       c.header('Retry-After', '1')
       return errorResponse(
         c,
         429,
         'BUSY',
-        `${sessions.maxSessions} sessions are open, the most this server keeps: delete one, or try again later`,
+        `${sessions.maxSessions} sessions are open or starting, the most this server keeps: delete one, or try again later`,
       )
     }
+    // Starting a sandbox is a run's worth of work: it takes a place in the queue too.
+    const admission = deps.queue.enter(c.get('key'))
+    if (!admission.admitted) {
+      place.release()
+      c.header('Retry-After', '1')
+      return errorResponse(c, 429, 'BUSY', `${admission.reason}: try again later`)
+    }
+    const signal = c.req.raw.signal
     try {
+      await admission.turn
+      if (signal.aborted) return errorResponse(c, 400, 'CLIENT_GONE', 'the client left')
       const sandbox = await Sandbox.create(policyOf(body.data, deps.limits, deps.isolation))
+      if (signal.aborted) {
+        await sandbox.close()
+        return errorResponse(c, 400, 'CLIENT_GONE', 'the client left')
+      }
       const id = sessions.add(sandbox, c.get('key'))
       return c.json({ id, idleTimeoutMs: sessions.idleMs }, 201)
     } catch (error) {
       return sandboxErrorResponse(c, error)
+    } finally {
+      place.release()
+      admission.release()
     }
   })
 

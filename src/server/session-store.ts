@@ -16,6 +16,8 @@ interface Entry {
 
 export class SessionStore {
   readonly #sessions = new Map<string, Entry>()
+  /** Sessions whose sandbox is starting: they count against the cap already. */
+  #starting = 0
   readonly #idleMs: number
   readonly #maxSessions: number
 
@@ -25,6 +27,7 @@ export class SessionStore {
   }
 
   get size(): number {
+    this.#dropDead()
     return this.#sessions.size
   }
 
@@ -32,9 +35,21 @@ export class SessionStore {
     return this.#idleMs
   }
 
-  /** Whether another session may start now. */
-  get full(): boolean {
-    return this.#sessions.size >= this.#maxSessions
+  /**
+   * A place for a session about to start, or null when every place is taken (live sessions and
+   * those starting). The place is the session's once added, and must be given back otherwise.
+   */
+  reserve(): { release(): void } | null {
+    if (this.size + this.#starting >= this.#maxSessions) return null
+    this.#starting++
+    let released = false
+    return {
+      release: () => {
+        if (released) return
+        released = true
+        this.#starting--
+      },
+    }
   }
 
   get maxSessions(): number {
@@ -69,6 +84,13 @@ export class SessionStore {
     clearTimeout(entry.timer)
     await entry.sandbox.close()
     return true
+  }
+
+  /** Sessions whose sandbox died (killed at a limit, crashed) hold no place. */
+  #dropDead(): void {
+    for (const [id, entry] of this.#sessions) {
+      if (entry.sandbox.closed) void this.close(id)
+    }
   }
 
   async closeAll(): Promise<void> {

@@ -10,6 +10,7 @@ import { serve } from '@hono/node-server'
 import { createPool, type SandboxPool } from '../api/pool.js'
 import { SandboxError } from '../errors.js'
 import type { IsolationMode } from '../isolation/layers.js'
+import type { Runtime } from '../policy/resolve-policy.js'
 import { apiKeys } from './api-keys.js'
 import { createApp } from './app.js'
 import { RunQueue } from './run-queue.js'
@@ -35,6 +36,8 @@ export interface ServerOptions {
   /** Sessions open at once; past it, 429. */
   maxSessions?: number
   isolation?: IsolationMode
+  /** The runtimes a request may ask for. Default: pyodide only. */
+  runtimes?: readonly Runtime[]
   limits?: Partial<ServerLimits>
   bodyLimitBytes?: number
   version?: string
@@ -47,6 +50,10 @@ export interface RunningServer {
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024
+/** A request must have arrived whole by then (its body included). */
+const REQUEST_TIMEOUT_MS = 60_000
+const HEADERS_TIMEOUT_MS = 20_000
+const MAX_CONNECTIONS = 1_024
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
@@ -81,6 +88,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     apiKeys: keys.length > 0 ? apiKeys(keys) : null,
     bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     isolation,
+    runtimes: options.runtimes ?? ['pyodide'],
     pool,
     version: options.version ?? 'unknown',
   })
@@ -90,6 +98,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     )
     started.once('error', reject)
   })
+  // Slow or idle clients do not hold connections for Node's defaults (5 min for a request).
+  const http = server as unknown as {
+    requestTimeout: number
+    headersTimeout: number
+    maxConnections: number
+  }
+  http.requestTimeout = REQUEST_TIMEOUT_MS
+  http.headersTimeout = HEADERS_TIMEOUT_MS
+  http.maxConnections = MAX_CONNECTIONS
   const port = (server.address() as AddressInfo).port
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { request as httpRequest } from 'node:http'
 import { after, before, describe, it } from 'node:test'
 import type { RunResult } from '../../src/index.ts'
 import { runResultSchema } from '../../src/server/openapi.ts'
@@ -355,6 +356,124 @@ describe('pyward serve: sessions and streaming', { timeout: TEST_TIMEOUT_MS * 4 
     assert.ok(performance.now() - started < 5_000, 'the run stopped when its client left')
   })
 })
+
+describe('pyward serve under abuse', { timeout: TEST_TIMEOUT_MS * 4 }, () => {
+  it('gives a place back when the run ends, not when a stalled streaming client reads', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    const server = await startServer({
+      port: 0,
+      maxConcurrency: 1,
+      queue: 0,
+      limits: { maxOutputBytes: 8 * 1024 * 1024 },
+    })
+    try {
+      // 8 MiB of control characters, 48 MB once escaped in JSON: far more than the sockets
+      // buffer, and this client reads none of it.
+      const response = await fetch(`${server.url}/v1/run?stream=1`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          code: 'import sys\nsys.stdout.write("\\x01" * 8 * 1024 * 1024)\n1',
+          maxOutputBytes: 8 * 1024 * 1024,
+        }),
+      })
+      assert.equal(response.status, 200)
+      await waitFor(async () => (await health(server)).running === 0, 30_000)
+      const next = await post(server, { code: '2' }, { key: null })
+      assert.equal((next.body as unknown as RunResult).value, 2, 'the next run got the place')
+      await response.body?.cancel()
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('gives a waiting place back when its client leaves', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    const server = await startServer({ port: 0, maxConcurrency: 1, queue: 1 })
+    try {
+      const running = post(
+        server,
+        { code: 'import time\ntime.sleep(3)', timeoutMs: 5_000 },
+        {
+          key: null,
+        },
+      )
+      await waitFor(async () => (await health(server)).running === 1)
+      const controller = new AbortController()
+      const waiting = post(server, { code: '1' }, { key: null, signal: controller.signal }).catch(
+        (error: unknown) => error,
+      )
+      await waitFor(async () => (await health(server)).waiting === 1)
+      controller.abort()
+      await waiting
+      await waitFor(async () => (await health(server)).waiting === 0, 1_000)
+      assert.equal((await health(server)).running, 1, 'the first run still runs')
+      assert.equal((await running).status, 200)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('holds sessions to their cap, however many are asked for at once', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    const server = await startServer({ port: 0, maxConcurrency: 4, queue: 4, maxSessions: 1 })
+    try {
+      const asks = await Promise.all(
+        [1, 2, 3].map(() =>
+          fetch(`${server.url}/v1/sessions`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{}',
+          }),
+        ),
+      )
+      assert.deepEqual(asks.map((answer) => answer.status).sort(), [201, 429, 429])
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('refuses what a web page could send: non-JSON bodies, other hosts, native runs', async () => {
+    const server = await startServer({ port: 0 })
+    try {
+      // A cross-site form or fetch may POST text/plain without asking the server first.
+      const plain = await fetch(`${server.url}/v1/run`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: JSON.stringify({ code: 'print(1)' }),
+      })
+      assert.equal(plain.status, 415)
+      // A page that rebinds its own name to 127.0.0.1 sends its own name as Host.
+      const rebound = await requestWithHost(server, 'attacker.example:8080')
+      assert.equal(rebound, 403)
+      assert.equal(await requestWithHost(server, `localhost:${server.port}`), 200)
+      const native = await post(server, { code: '1', runtime: 'native' }, { key: null })
+      assert.equal(native.status, 400)
+      const message = (native.body.error as { message: string }).message
+      assert.match(message, /"native" is not offered by this server/)
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+/** GET /v1/health with the given Host header (fetch does not let a caller set it). */
+function requestWithHost(server: RunningServer, host: string): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      { host: '127.0.0.1', port: server.port, path: '/v1/health', headers: { host } },
+      (response) => {
+        response.resume()
+        resolve(response.statusCode)
+      },
+    )
+    request.on('error', reject)
+    request.end()
+  })
+}
 
 describe('the pyward serve command', () => {
   it('serves until SIGTERM, and refuses bad flags', { timeout: TEST_TIMEOUT_MS }, async () => {
