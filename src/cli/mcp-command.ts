@@ -10,7 +10,7 @@
 import { Console } from 'node:console'
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { Command, Option } from 'commander'
-import { InvalidOptionsError } from '../errors.js'
+import { InvalidOptionsError, type OptionIssue } from '../errors.js'
 import { createMcpServer } from '../mcp/mcp-server.js'
 import { DEFAULT_MAX_SESSIONS } from '../mcp/session-registry.js'
 import { parseOptions } from '../policy/option-issues.js'
@@ -19,6 +19,7 @@ import { warnAboutMissingLayers } from './isolation-warning.js'
 import { readPackageVersion } from './package-version.js'
 import { addPolicyFlags, type PolicyFlags, policyFromFlags } from './policy-flags.js'
 import { reportFailure } from './report.js'
+import { wholeNumberFlag } from './whole-number-flag.js'
 
 interface McpFlags extends Omit<PolicyFlags, 'stdin'> {
   maxSessions: string
@@ -52,15 +53,9 @@ export function createMcpCommand(): Command {
 }
 
 async function serveMcp(flags: McpFlags): Promise<void> {
-  const maxSessions = Number(flags.maxSessions)
-  if (!Number.isInteger(maxSessions) || maxSessions < 0 || maxSessions > 64) {
-    throw new InvalidOptionsError([
-      {
-        path: '--max-sessions',
-        message: `must be a whole number from 0 to 64 (received ${JSON.stringify(flags.maxSessions)})`,
-      },
-    ])
-  }
+  const issues: OptionIssue[] = []
+  const maxSessions = wholeNumberFlag('--max-sessions', flags.maxSessions, 0, 64, issues)
+  if (issues.length > 0) throw new InvalidOptionsError(issues)
   const policy = await policyFromFlags(flags)
   // Checked once here, so that a bad flag stops the server instead of failing every call.
   parseOptions(policySchema, policy)

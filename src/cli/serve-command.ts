@@ -14,6 +14,7 @@ import { startServer } from '../server/start-server.js'
 import { EXIT_CODES } from './exit-codes.js'
 import { readPackageVersion } from './package-version.js'
 import { reportFailure } from './report.js'
+import { wholeNumberFlag } from './whole-number-flag.js'
 
 interface ServeFlags {
   host: string
@@ -73,16 +74,8 @@ export function createServeCommand(): Command {
     .action(async (flags: ServeFlags) => {
       try {
         const issues: OptionIssue[] = []
-        const whole = (flag: string, text: string, min: number, max: number): number => {
-          const value = Number(text)
-          if (!Number.isInteger(value) || value < min || value > max) {
-            issues.push({
-              path: flag,
-              message: `must be a whole number from ${min} to ${max} (received ${JSON.stringify(text)})`,
-            })
-          }
-          return value
-        }
+        const whole = (flag: string, text: string, min: number, max: number) =>
+          wholeNumberFlag(flag, text, min, max, issues)
         const port = whole('--port', flags.port, 0, 65_535)
         const maxConcurrency = whole('--max-concurrency', flags.maxConcurrency, 1, 256)
         const queue = whole('--queue', flags.queue, 0, 100_000)
