@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { randomUUID } from 'node:crypto'
 import type { Sandbox } from '../api/sandbox.js'
+import { SessionStore } from '../api/session-store.js'
 
 /** The default cap on live sessions. */
 export const DEFAULT_MAX_SESSIONS = 8
@@ -16,15 +16,16 @@ export class SessionRefusedError extends Error {
   override name = 'SessionRefusedError'
 }
 
+/** The MCP server has one client: every session is its. */
+const OWNER = 'mcp-client'
+
 export class SessionRegistry {
-  readonly #sessions = new Map<string, Sandbox>()
-  readonly #maxSessions: number
-  /** Sandboxes being started: they count against the cap before they exist. */
-  #starting = 0
+  readonly #store: SessionStore
   #closed = false
 
   constructor(maxSessions: number = DEFAULT_MAX_SESSIONS) {
-    this.#maxSessions = maxSessions
+    // An agent's sessions last until it closes them (or the server stops): the cap bounds them.
+    this.#store = new SessionStore({ idleMs: null, maxSessions })
   }
 
   /**
@@ -33,46 +34,38 @@ export class SessionRegistry {
    */
   async open(start: () => Promise<Sandbox>): Promise<string> {
     if (this.#closed) throw new SessionRefusedError('The server is shutting down.')
-    if (this.#sessions.size + this.#starting >= this.#maxSessions) {
+    const place = this.#store.reserve()
+    if (place === null) {
       throw new SessionRefusedError(
-        `Cannot create a session: this server allows at most ${this.#maxSessions} open at once. Close one with close_session first.`,
+        `Cannot create a session: this server allows at most ${this.#store.maxSessions} open at once. Close one with close_session first.`,
       )
     }
-    this.#starting++
     let sandbox: Sandbox
     try {
       sandbox = await start()
     } finally {
-      this.#starting--
+      place.release()
     }
     if (this.#closed) {
       await sandbox.close()
       throw new SessionRefusedError('The server is shutting down.')
     }
-    const id = randomUUID()
-    this.#sessions.set(id, sandbox)
-    return id
+    return this.#store.add(sandbox, OWNER)
   }
 
-  /** The session's sandbox, or undefined when there is no such session. */
+  /** The session's sandbox, or undefined when there is no such session (or its sandbox died). */
   get(id: string): Sandbox | undefined {
-    return this.#sessions.get(id)
+    return this.#store.use(id, OWNER) ?? undefined
   }
 
   /** Forgets a session and closes its sandbox; false when there was no such session. */
-  async close(id: string): Promise<boolean> {
-    const sandbox = this.#sessions.get(id)
-    if (sandbox === undefined) return false
-    this.#sessions.delete(id)
-    await sandbox.close()
-    return true
+  close(id: string): Promise<boolean> {
+    return this.#store.close(id, OWNER)
   }
 
   /** Closes every session, and refuses new ones from now on. */
   async closeAll(): Promise<void> {
     this.#closed = true
-    const sandboxes = [...this.#sessions.values()]
-    this.#sessions.clear()
-    await Promise.allSettled(sandboxes.map((sandbox) => sandbox.close()))
+    await this.#store.closeAll()
   }
 }

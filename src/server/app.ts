@@ -21,6 +21,7 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { SandboxPool } from '../api/pool.js'
 import { run } from '../api/run.js'
+import type { SessionStore } from '../api/session-store.js'
 import type { IsolationMode } from '../isolation/layers.js'
 import type { Runtime } from '../policy/resolve-policy.js'
 import type { ApiKeys } from './api-keys.js'
@@ -38,7 +39,6 @@ import {
 } from './run-request.js'
 import { answerRun } from './run-response.js'
 import { registerSessionRoutes } from './session-routes.js'
-import type { SessionStore } from './session-store.js'
 
 export interface AppDeps {
   /** The most a client may ask for. */

@@ -8,6 +8,7 @@
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { createPool, type SandboxPool } from '../api/pool.js'
+import { SessionStore } from '../api/session-store.js'
 import { SandboxError } from '../errors.js'
 import type { IsolationMode } from '../isolation/layers.js'
 import type { Runtime } from '../policy/resolve-policy.js'
@@ -15,7 +16,6 @@ import { apiKeys } from './api-keys.js'
 import { createApp } from './app.js'
 import { RunQueue } from './run-queue.js'
 import { clampLimits, DEFAULT_SERVER_LIMITS, type ServerLimits } from './run-request.js'
-import { SessionStore } from './session-store.js'
 
 export interface ServerOptions {
   host?: string

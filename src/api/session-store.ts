@@ -1,27 +1,28 @@
 /**
- * The service's stateful sessions: a sandbox per session, known by a random id, owned by the API
- * key that created it (another key is told it does not exist), closed after `idleMs` without a
- * request and when the server closes. At most `maxSessions` live at once.
+ * Sandboxes kept as sessions by the entry points (the HTTP service, the MCP server): each known by
+ * a random id, owned by the caller that created it (another owner is told it does not exist),
+ * closed after `idleMs` without use (null: never), and all closed when the entry point stops. At
+ * most `maxSessions` live or starting at once: each is a process holding its memory.
  *
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import type { Sandbox } from '../api/sandbox.js'
+import type { Sandbox } from './sandbox.js'
 
 interface Entry {
   sandbox: Sandbox
   key: string
-  timer: NodeJS.Timeout
+  timer: NodeJS.Timeout | undefined
 }
 
 export class SessionStore {
   readonly #sessions = new Map<string, Entry>()
   /** Sessions whose sandbox is starting: they count against the cap already. */
   #starting = 0
-  readonly #idleMs: number
+  readonly #idleMs: number | null
   readonly #maxSessions: number
 
-  constructor(options: { idleMs: number; maxSessions: number }) {
+  constructor(options: { idleMs: number | null; maxSessions: number }) {
     this.#idleMs = options.idleMs
     this.#maxSessions = options.maxSessions
   }
@@ -31,7 +32,7 @@ export class SessionStore {
     return this.#sessions.size
   }
 
-  get idleMs(): number {
+  get idleMs(): number | null {
     return this.#idleMs
   }
 
@@ -94,10 +95,11 @@ export class SessionStore {
   }
 
   async closeAll(): Promise<void> {
-    await Promise.all([...this.#sessions.keys()].map((id) => this.close(id)))
+    await Promise.allSettled([...this.#sessions.keys()].map((id) => this.close(id)))
   }
 
-  #expiry(id: string): NodeJS.Timeout {
+  #expiry(id: string): NodeJS.Timeout | undefined {
+    if (this.#idleMs === null) return undefined
     const timer = setTimeout(() => void this.close(id), this.#idleMs)
     timer.unref()
     return timer
