@@ -17,14 +17,16 @@ interface Entry {
 
 export class SessionStore {
   readonly #sessions = new Map<string, Entry>()
-  /** Sessions whose sandbox is starting: they count against the cap already. */
-  #starting = 0
+  /** Sessions whose sandbox is starting, by owner: they count against the caps already. */
+  readonly #starting = new Map<string, number>()
   readonly #idleMs: number | null
   readonly #maxSessions: number
+  readonly #maxPerOwner: number
 
-  constructor(options: { idleMs: number | null; maxSessions: number }) {
+  constructor(options: { idleMs: number | null; maxSessions: number; maxPerOwner?: number }) {
     this.#idleMs = options.idleMs
     this.#maxSessions = options.maxSessions
+    this.#maxPerOwner = options.maxPerOwner ?? options.maxSessions
   }
 
   get size(): number {
@@ -37,18 +39,34 @@ export class SessionStore {
   }
 
   /**
-   * A place for a session about to start, or null when every place is taken (live sessions and
-   * those starting). The place is the session's once added, and must be given back otherwise.
+   * A place for a session of `owner` about to start, or why there is none: every place taken (live
+   * sessions and those starting), or the owner's share. The place is the session's once added,
+   * and must be given back otherwise.
    */
-  reserve(): { release(): void } | null {
-    if (this.size + this.#starting >= this.#maxSessions) return null
-    this.#starting++
+  reserve(owner: string): { release(): void } | { refused: string } {
+    const starting = [...this.#starting.values()].reduce((sum, count) => sum + count, 0)
+    if (this.size + starting >= this.#maxSessions) {
+      return {
+        refused: `${this.#maxSessions} sessions are open or starting, the most kept at once`,
+      }
+    }
+    const owned =
+      [...this.#sessions.values()].filter((entry) => entry.key === owner).length +
+      (this.#starting.get(owner) ?? 0)
+    if (owned >= this.#maxPerOwner) {
+      return {
+        refused: `${owned} sessions of this caller are open or starting, the most one may have`,
+      }
+    }
+    this.#starting.set(owner, (this.#starting.get(owner) ?? 0) + 1)
     let released = false
     return {
       release: () => {
         if (released) return
         released = true
-        this.#starting--
+        const left = (this.#starting.get(owner) ?? 1) - 1
+        if (left === 0) this.#starting.delete(owner)
+        else this.#starting.set(owner, left)
       },
     }
   }

@@ -25,6 +25,7 @@ interface ServeFlags {
   pool: string
   maxPerKey?: string
   maxSessions: string
+  maxSessionsPerKey?: string
   sessionTtl: string
   runtimes: string
   isolation: IsolationMode
@@ -58,6 +59,12 @@ export function createServeCommand(): Command {
       new Option('--max-sessions <n>', 'sessions open at once; past it, 429').default('16'),
     )
     .addOption(
+      new Option(
+        '--max-sessions-per-key <n>',
+        'sessions one API key may have open (default: --max-sessions)',
+      ),
+    )
+    .addOption(
       new Option('--session-ttl <seconds>', 'a session idle this long is closed').default('600'),
     )
     .addOption(
@@ -85,6 +92,10 @@ export function createServeCommand(): Command {
             ? undefined
             : whole('--max-per-key', flags.maxPerKey, 1, 100_000)
         const maxSessions = whole('--max-sessions', flags.maxSessions, 0, 10_000)
+        const maxSessionsPerKey =
+          flags.maxSessionsPerKey === undefined
+            ? undefined
+            : whole('--max-sessions-per-key', flags.maxSessionsPerKey, 1, 10_000)
         const sessionTtl = whole('--session-ttl', flags.sessionTtl, 1, 7 * 24 * 3_600)
         const runtimes = flags.runtimes.split(',').map((name) => name.trim())
         const unknown = runtimes.filter((name) => !(RUNTIMES as readonly string[]).includes(name))
@@ -110,6 +121,7 @@ export function createServeCommand(): Command {
           pool,
           ...(maxPerKey !== undefined ? { maxPerKey } : {}),
           maxSessions,
+          ...(maxSessionsPerKey !== undefined ? { maxSessionsPerKey } : {}),
           sessionIdleMs: sessionTtl * 1_000,
           runtimes: runtimes as Runtime[],
           isolation: flags.isolation,

@@ -34,8 +34,8 @@ export class SessionRegistry {
    */
   async open(start: () => Promise<Sandbox>): Promise<string> {
     if (this.#closed) throw new SessionRefusedError('The server is shutting down.')
-    const place = this.#store.reserve()
-    if (place === null) {
+    const place = this.#store.reserve(OWNER)
+    if ('refused' in place) {
       throw new SessionRefusedError(
         `Cannot create a session: this server allows at most ${this.#store.maxSessions} open at once. Close one with close_session first.`,
       )

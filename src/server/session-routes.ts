@@ -37,15 +37,10 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     if ('response' in body) return body.response
     const refused = refuseRuntime(body.data.runtime, deps.runtimes)
     if (refused !== null) return errorResponse(c, 400, 'INVALID_REQUEST', refused)
-    const place = sessions.reserve()
-    if (place === null) {
+    const place = sessions.reserve(c.get('key'))
+    if ('refused' in place) {
       c.header('Retry-After', '1')
-      return errorResponse(
-        c,
-        429,
-        'BUSY',
-        `${sessions.maxSessions} sessions are open or starting, the most this server keeps: delete one, or try again later`,
-      )
+      return errorResponse(c, 429, 'BUSY', `${place.refused}: delete one, or try again later`)
     }
     // Starting a sandbox is a run's worth of work: it takes a place in the queue too.
     const admission = deps.queue.enter(c.get('key'))

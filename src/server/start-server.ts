@@ -35,6 +35,8 @@ export interface ServerOptions {
   sessionIdleMs?: number
   /** Sessions open at once; past it, 429. */
   maxSessions?: number
+  /** Sessions one key may have open; default maxSessions. */
+  maxSessionsPerKey?: number
   isolation?: IsolationMode
   /** The runtimes a request may ask for. Default: pyodide only. */
   runtimes?: readonly Runtime[]
@@ -76,6 +78,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const sessions = new SessionStore({
     idleMs: options.sessionIdleMs ?? 10 * 60_000,
     maxSessions: options.maxSessions ?? 16,
+    ...(options.maxSessionsPerKey !== undefined ? { maxPerOwner: options.maxSessionsPerKey } : {}),
   })
   const app = createApp({
     limits,

@@ -436,6 +436,32 @@ describe('pyward serve under abuse', { timeout: TEST_TIMEOUT_MS * 4 }, () => {
     }
   })
 
+  it('holds one key to its share of sessions, leaving the others theirs', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    const server = await startServer({
+      port: 0,
+      apiKeys: [KEY, OTHER_KEY],
+      maxSessions: 3,
+      maxSessionsPerKey: 1,
+    })
+    try {
+      const create = (key: string) =>
+        fetch(`${server.url}/v1/sessions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: '{}',
+        })
+      assert.equal((await create(KEY)).status, 201)
+      const second = await create(KEY)
+      assert.equal(second.status, 429)
+      assert.match(await second.text(), /the most one may have/)
+      assert.equal((await create(OTHER_KEY)).status, 201, 'another key still gets its session')
+    } finally {
+      await server.close()
+    }
+  })
+
   it('refuses what a web page could send: non-JSON bodies, other hosts, native runs', async () => {
     const server = await startServer({ port: 0 })
     try {
