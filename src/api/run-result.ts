@@ -19,14 +19,16 @@ import type { IsolationLayer, RunReport } from '../runtimes/runtime.js'
  * - `crashed`: the interpreter or its process died (fatal error, stack overflow, abort);
  * - `killed`: the caller aborted it, or something outside pyward killed the sandbox.
  */
-export type RunStatus =
-  | 'ok'
-  | 'error'
-  | 'timeout'
-  | 'memory_limit'
-  | 'output_limit'
-  | 'crashed'
-  | 'killed'
+export const RUN_STATUSES = [
+  'ok',
+  'error',
+  'timeout',
+  'memory_limit',
+  'output_limit',
+  'crashed',
+  'killed',
+] as const
+export type RunStatus = (typeof RUN_STATUSES)[number]
 
 /** The exception a run ended with: its type, message and traceback, naming the user's own file. */
 export type { PythonError }

@@ -4,22 +4,28 @@
  * @module
  */
 
-/** A protection that is active around a sandbox, outside in. */
-export type IsolationLayer =
-  /** A separate OS process with an empty environment and its own pipes, killed by the host. */
-  | 'process'
-  /** bubblewrap: new user, PID, network, mount, IPC, UTS and cgroup namespaces, an empty read-only root. */
-  | 'namespaces'
-  /** A default-deny seccomp-bpf allowlist: no other socket families than AF_UNIX, no new processes or namespaces. */
-  | 'seccomp'
-  /** A cgroup per sandbox: memory and task limits, CPU accounting. */
-  | 'cgroup'
-  /** Resource limits set before the sandbox starts: CPU seconds, open files, no core dumps, no file growth. */
-  | 'rlimits'
-  /** Node's permission model: no file writes, reads of the runtime and the mounts only, no child processes, workers or addons. */
-  | 'node-permissions'
-  /** CPython compiled to WebAssembly: a memory-safe interpreter with a capped heap and a virtual file system. */
-  | 'webassembly'
+/**
+ * The protections that can be active around a sandbox, in order, outside in:
+ * - `process`: a separate OS process with an empty environment and its own pipes, killed by the host;
+ * - `namespaces`: bubblewrap's user, PID, network, mount, IPC, UTS and cgroup namespaces, an empty read-only root;
+ * - `seccomp`: a default-deny seccomp-bpf allowlist: no other socket families than AF_UNIX, no new processes or namespaces;
+ * - `cgroup`: a cgroup per sandbox: memory and task limits, CPU accounting;
+ * - `rlimits`: resource limits set before the sandbox starts: CPU seconds, open files, no core dumps, file size;
+ * - `node-permissions`: Node's permission model: no file writes, reads of the runtime and the mounts only, no child processes, workers or addons;
+ * - `webassembly`: CPython compiled to WebAssembly: a memory-safe interpreter with a capped heap and a virtual file system.
+ */
+export const ISOLATION_LAYERS = [
+  'process',
+  'namespaces',
+  'seccomp',
+  'cgroup',
+  'rlimits',
+  'node-permissions',
+  'webassembly',
+] as const
+
+/** A protection that is active around a sandbox (see {@link ISOLATION_LAYERS}). */
+export type IsolationLayer = (typeof ISOLATION_LAYERS)[number]
 
 /** The layers that the operating system provides on Linux, and that a host may lack. */
 export const OS_LAYERS = ['namespaces', 'seccomp', 'cgroup', 'rlimits'] as const

@@ -7,6 +7,7 @@
  * @module
  */
 import { z } from 'zod'
+import { runResultSchema } from '../api/run-result-schema.js'
 import * as limits from '../policy/limits.js'
 
 /** A Python identifier: the only names that can be globals the code refers to. */
@@ -63,25 +64,8 @@ export const closeSessionInput = {
   session_id: sessionId,
 }
 
-const pythonError = z.object({ type: z.string(), message: z.string(), traceback: z.string() })
-
 /** The structured answer of a run: the {@link RunResult}, field for field. */
-export const runResultOutput = {
-  status: z
-    .enum(['ok', 'error', 'timeout', 'memory_limit', 'output_limit', 'crashed', 'killed'])
-    .describe('How the run ended; anything but "ok" is also an isError result.'),
-  exitCode: z.number().nullable(),
-  stdout: z.string(),
-  stderr: z.string(),
-  stdoutTruncated: z.boolean(),
-  stderrTruncated: z.boolean(),
-  value: z.unknown().describe("The last expression's value as JSON, or null."),
-  valueRepr: z.string().nullable().describe('repr() of that value, whenever there is one.'),
-  error: pythonError.nullable(),
-  usage: z.object({ wallMs: z.number(), cpuMs: z.number(), memoryPeakBytes: z.number() }),
-  runtime: z.enum(['pyodide', 'native']),
-  isolation: z.array(z.string()).describe('The protections around the run, outside in.'),
-}
+export const runResultOutput = runResultSchema.shape
 
 /** The structured answer of `create_session`. */
 export const createSessionOutput = {

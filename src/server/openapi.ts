@@ -1,49 +1,18 @@
 /**
  * The service's OpenAPI 3.1 document (`GET /v1/openapi.json`) and its JSON Schemas
- * (`GET /v1/schema`), generated from the zod schemas the server validates requests with. The
- * result's schema is written here in zod for the documents; a test holds every answer the server
- * gives to it, so the two cannot drift apart unseen.
+ * (`GET /v1/schema`), generated from the zod schemas the server validates requests with, and the
+ * RunResult's (src/api/run-result-schema.ts), which a test holds every answer the server gives to.
  *
  * @module
  */
 import { z } from 'zod'
-import { RUNTIMES } from '../policy/schema.js'
+import { runResultSchema } from '../api/run-result-schema.js'
 import {
   runRequestSchema,
   sandboxRequestSchema,
   sessionCallSchema,
   sessionRunSchema,
 } from './run-request.js'
-
-const pythonError = z.object({ type: z.string(), message: z.string(), traceback: z.string() })
-
-/** The RunResult (src/api/run-result.ts), as the service answers it. */
-export const runResultSchema = z
-  .object({
-    status: z.enum(['ok', 'error', 'timeout', 'memory_limit', 'output_limit', 'crashed', 'killed']),
-    exitCode: z.int().nullable(),
-    stdout: z.string(),
-    stderr: z.string(),
-    stdoutTruncated: z.boolean(),
-    stderrTruncated: z.boolean(),
-    value: z.unknown().describe('The last expression as JSON; null when none or not JSON.'),
-    valueRepr: z.string().nullable(),
-    error: pythonError.nullable(),
-    usage: z.object({ wallMs: z.number(), cpuMs: z.number(), memoryPeakBytes: z.number() }),
-    runtime: z.enum(RUNTIMES),
-    isolation: z.array(
-      z.enum([
-        'process',
-        'namespaces',
-        'seccomp',
-        'cgroup',
-        'rlimits',
-        'node-permissions',
-        'webassembly',
-      ]),
-    ),
-  })
-  .strict()
 
 const errorSchema = z.object({
   error: z.object({
